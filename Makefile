@@ -1,0 +1,35 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## Serve the API on http://127.0.0.1:5000 with a local SQLite database and demo data.
+run: $(STAMP)
+	YOUTHAPP_ENV=development $(BIN)/youthapp db upgrade
+	YOUTHAPP_ENV=development $(BIN)/youthapp demo seed
+	YOUTHAPP_ENV=development $(BIN)/youthapp run --host 127.0.0.1 --port 5000
+
+## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+test: $(STAMP)
+	$(BIN)/pytest -q --db sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL"; \
+		$(BIN)/pytest -q --db postgres; \
+	else \
+		echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped)"; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

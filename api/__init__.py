@@ -1,0 +1,150 @@
+"""The HTTP face of the programme: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import Flask, Response, g, request
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from api.database import close_session
+from api.errors import register_error_handlers
+from flask_jwt_extended import JWTManager
+
+from api.extensions import Api, limiter
+from api.openapi import SECURITY_SCHEMES, StandardErrorsPlugin
+from api.tokens import configure_jwt
+from youthapp.config import Settings, load_settings
+from youthapp.db import make_engine, make_session_factory
+from youthapp.services.passwords import PasswordHashing
+from youthapp.services.throttle import ThrottlePolicy
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@dataclass
+class Runtime:
+    """What the request handlers need from the core, built once per app."""
+
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker
+    hashing: PasswordHashing
+    login_policy: ThrottlePolicy
+    session_lifetime: timedelta
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    _configure_logging(settings)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+        JWT_SECRET_KEY=settings.jwt_secret_key,
+        JWT_ALGORITHM="HS256",
+        JWT_DECODE_ALGORITHMS=["HS256"],
+        JWT_TOKEN_LOCATION=["headers"],
+        JWT_ACCESS_TOKEN_EXPIRES=timedelta(minutes=settings.access_token_minutes),
+        JWT_REFRESH_TOKEN_EXPIRES=timedelta(days=settings.refresh_token_days),
+        JWT_ERROR_MESSAGE_KEY="message",
+        JWT_CSRF_PROTECT=False,
+        API_TITLE="Youth support companion API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_REDOC_PATH="/redoc",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+        API_SPEC_OPTIONS={
+            "info": {"description": "The contract the phone app and staff tools rely on."},
+            "components": {"securitySchemes": SECURITY_SCHEMES},
+        },
+        RATELIMIT_ENABLED=bool(settings.rate_limit_default),
+        RATELIMIT_DEFAULT=settings.rate_limit_default or None,
+        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+
+    engine = make_engine(settings.database_url)
+    app.extensions["youthapp"] = Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        hashing=PasswordHashing(settings),
+        login_policy=ThrottlePolicy(
+            account_max_failures=settings.login_account_max_failures,
+            account_window=timedelta(minutes=settings.login_account_window_minutes),
+            address_max_failures=settings.login_address_max_failures,
+            address_window=timedelta(minutes=settings.login_address_window_minutes),
+        ),
+        session_lifetime=timedelta(days=settings.refresh_token_days),
+    )
+
+    api = Api(app, spec_kwargs={"extra_plugins": [StandardErrorsPlugin()]})
+    configure_jwt(JWTManager(app))
+    limiter.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints(api)
+
+    app.before_request(_assign_request_id)
+    app.after_request(_finish_response)
+    app.teardown_appcontext(close_session)
+
+    from api.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(api: Api) -> None:
+    from api.auth.routes import blp as auth_blp
+    from api.health.routes import blp as health_blp
+    from api.users.routes import blp as users_blp
+
+    for blueprint in (health_blp, auth_blp, users_blp):
+        api.register_blueprint(blueprint)
+    limiter.exempt(health_blp)
+
+
+def _assign_request_id() -> None:
+    offered = request.headers.get("X-Request-ID", "")
+    g.request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+
+
+def _finish_response(response: Response) -> Response:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    if request.headers.get("Authorization"):
+        # Records of vulnerable young people must not linger in shared caches.
+        response.headers.setdefault("Cache-Control", "no-store")
+    if (
+        response.status_code in (200, 201)
+        and response.mimetype == "application/json"
+        and request.method in ("GET", "HEAD", "POST", "PUT", "PATCH")
+        and not response.headers.get("ETag")
+    ):
+        # Every single-resource answer carries an ETag; routes that need If-Match use
+        # flask-smorest's @blp.etag instead, which sets its own.
+        response.add_etag()
+        if request.method in ("GET", "HEAD"):
+            response.make_conditional(request)
+    return response
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

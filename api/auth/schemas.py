@@ -1,0 +1,66 @@
+"""Shapes of sign-in, tokens, the caller's own account and preferences."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.fields import AwareDateTime, Email, StrictSchema, Timezone, WallClockTime
+from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES
+
+
+class LoginSchema(StrictSchema):
+    email = Email(required=True)
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
+                             load_only=True)
+
+
+class QuietHoursSchema(StrictSchema):
+    start = WallClockTime(required=True, metadata={"example": "22:00"})
+    end = WallClockTime(required=True, metadata={"example": "07:00"})
+
+
+class PreferencesSchema(Schema):
+    discreet_mode = fields.Boolean(required=True)
+    location_sharing = fields.Boolean(required=True)
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True, required=True)
+    language = fields.String(required=True, metadata={"example": "en"})
+    timezone = fields.String(required=True, metadata={"example": "Europe/London"})
+
+
+class PreferencesUpdateSchema(StrictSchema):
+    """Any subset of the preferences; those left out keep their values."""
+
+    discreet_mode = fields.Boolean()
+    location_sharing = fields.Boolean()
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                                                      error="Use a language code such as en or pl."))
+    timezone = Timezone(validate=validate.Length(max=64))
+
+    @validates_schema
+    def quiet_hours_differ(self, data, **kwargs):
+        quiet = data.get("quiet_hours")
+        if quiet and quiet["start"] == quiet["end"]:
+            raise ValidationError("Start and end must differ.", "quiet_hours")
+
+
+class MeSchema(Schema):
+    id = fields.UUID(required=True)
+    email = fields.Email(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    display_name = fields.String(required=True)
+    is_active = fields.Boolean(required=True)
+    specialty = fields.String(allow_none=True, validate=validate.OneOf(MENTOR_SPECIALTIES),
+                              metadata={"description": "Mentors only"})
+    referrer_type = fields.String(allow_none=True, validate=validate.OneOf(REFERRER_TYPES),
+                                  metadata={"description": "Referrers only"})
+    organisation = fields.String(allow_none=True, metadata={"description": "Referrers only"})
+    preferences = fields.Nested(PreferencesSchema, required=True)
+    created_at = AwareDateTime(required=True)
+
+
+class TokenPairSchema(Schema):
+    access_token = fields.String(required=True)
+    refresh_token = fields.String(required=True)
+    token_type = fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = fields.Integer(required=True, metadata={"description": "Seconds the access token lasts"})
+    refresh_expires_in = fields.Integer(required=True)
+    user = fields.Nested(MeSchema, required=True)

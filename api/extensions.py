@@ -1,0 +1,86 @@
+"""The Flask extensions, and the Blueprint every area uses (strict parsing, role gates)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import flask_smorest
+from flask import current_app, g, request
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+from api.database import db_session
+from api.errors import ErrorSchema, handle_http_exception
+from api.parsing import StrictParser
+from youthapp.clock import utcnow
+from youthapp.errors import Forbidden
+from youthapp.models import User
+from youthapp.services import auth
+
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):  # type: ignore[override]
+        return handle_http_exception(error)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+    def login_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Any signed-in user."""
+        return self._gate(())(func)
+
+    def roles_required(self, *roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Signed-in users of these roles; other roles get 403."""
+        return self._gate(roles)
+
+    def _gate(self, roles: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                user = authenticate_request()
+                if roles and user.role not in roles:
+                    raise Forbidden()
+                return func(*args, **kwargs)
+
+            wrapper = self.doc(security=BEARER_SECURITY)(wrapper)
+            wrapper = self.alt_response(401, response="UNAUTHORIZED")(wrapper)
+            if roles:
+                wrapper = self.alt_response(403, response="FORBIDDEN")(wrapper)
+            return wrapper
+
+        return decorator
+
+
+def authenticate_request(*, refresh: bool = False) -> User:
+    """Check the bearer token and load its user and session afresh from the database."""
+    verify_jwt_in_request(refresh=refresh)
+    claims = get_jwt()
+    user = auth.authenticate(db_session(), user_id=claims.get("sub"), session_id=claims.get("sid"),
+                             now=utcnow())
+    g.current_user = user
+    return user
+
+
+def current_user() -> User:
+    return g.current_user
+
+
+def runtime() -> Any:
+    """The app's Runtime (settings, session factory, password hashing, throttle policy)."""
+    return current_app.extensions["youthapp"]
+
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def client_address() -> str:
+    """The caller's address (behind PROXY_HOPS trusted proxies, the one they saw)."""
+    return (request.remote_addr or "unknown")[:64]

@@ -1,0 +1,76 @@
+"""Marshmallow fields with the API's rules: aware times out in UTC `Z`, text that can be stored."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+_WALL_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """ISO 8601 with an offset in (naive times are refused), UTC with `Z` out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="iso", default_timezone=None, **kwargs)
+
+    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+
+
+class WallClockTime(fields.Field):
+    """A local wall-clock time as "HH:MM" (24-hour), such as a check-in at 18:00."""
+
+    default_error_messages = {"invalid": 'Use a 24-hour time such as "18:00".'}
+
+    def _serialize(self, value: time | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else value.strftime("%H:%M")
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
+        match = _WALL_CLOCK.match(value) if isinstance(value, str) else None
+        if not match:
+            raise self.make_error("invalid")
+        return time(int(match.group(1)), int(match.group(2)))
+
+
+class Timezone(fields.String):
+    """An IANA time zone name such as "Europe/London"."""
+
+    default_error_messages = {"invalid_zone": "Not a known time zone (e.g. Europe/London)."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        name = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.make_error("invalid_zone") from None
+        return name
+
+
+def Text(max_length: int, *, min_length: int = 0, **kwargs: Any) -> fields.String:  # noqa: N802
+    """Free text with a stated maximum length (and blank refused when min_length > 0)."""
+    validators = [validate.Length(min=min_length, max=max_length)]
+    if min_length:
+        validators.append(validate.Regexp(r"\S", error="Must not be blank."))
+    return fields.String(validate=validators, **kwargs)
+
+
+def Email(**kwargs: Any) -> fields.Email:  # noqa: N802
+    return fields.Email(validate=validate.Length(max=254), **kwargs)
+
+
+class StrictSchema(ma.Schema):
+    """Request bodies: an unknown field is an error, never silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE

@@ -1,0 +1,54 @@
+"""Staff accounts, managed by admins."""
+
+from flask.views import MethodView
+
+from api.database import db_session
+from api.extensions import Blueprint, current_user, runtime
+from api.pagination import SelectPage
+from api.users.schemas import UserCreateSchema, UserQueryArgsSchema, UserSchema, UserUpdateSchema
+from youthapp.access import ADMIN
+from youthapp.clock import utcnow
+from youthapp.services import accounts
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admins)")
+
+
+@blp.route("")
+class Users(MethodView):
+    @blp.roles_required(ADMIN)
+    @blp.arguments(UserQueryArgsSchema, location="query")
+    @blp.response(200, UserSchema(many=True))
+    @blp.paginate(SelectPage)
+    def get(self, filters):
+        """List staff accounts."""
+        return accounts.list_staff_users(current_user(), **filters)
+
+    @blp.roles_required(ADMIN)
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Create a staff account."""
+        user = accounts.create_staff_user(db_session(), runtime().hashing, current_user(), data)
+        db_session().commit()
+        return user
+
+
+@blp.route("/<uuid:user_id>")
+class UserById(MethodView):
+    @blp.roles_required(ADMIN)
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """One staff account."""
+        return accounts.get_staff_user(db_session(), current_user(), user_id)
+
+    @blp.roles_required(ADMIN)
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, user_id):
+        """Change a staff account; deactivating it ends its sessions at once."""
+        user = accounts.update_staff_user(db_session(), runtime().hashing, current_user(), user_id,
+                                          changes, utcnow())
+        db_session().commit()
+        return user

@@ -1,0 +1,199 @@
+"""Fixtures the whole suite leans on: an app per database, clients signed in as each role,
+factories, and a query counter."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, text
+
+from api import create_app
+from youthapp import migrations
+from youthapp.config import settings_for_tests
+from youthapp.db import Base, make_engine
+from youthapp.models import User
+from youthapp.services import accounts
+
+PASSWORD = "a long test passphrase"
+_sequence = itertools.count(1)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db", choices=("sqlite", "postgres"), default="sqlite",
+        help="Database to run against; postgres uses TEST_DATABASE_URL.",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"youthapp database: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.config.getoption("--db") == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.exit("--db postgres needs TEST_DATABASE_URL", returncode=2)
+        engine = make_engine(url)
+        with engine.begin() as connection:  # start from an empty schema every run
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app(settings_for_tests(database_url, tmp_path_factory.mktemp("instance")))
+    engine = app.extensions["youthapp"].engine
+    migrations.upgrade(engine)
+    yield app
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(app: Flask) -> Iterator[None]:
+    yield
+    engine = app.extensions["youthapp"].engine
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask):
+    """A session on the app's database, for arranging data and checking what was stored."""
+    with app.extensions["youthapp"].session_factory() as session:
+        yield session
+
+
+class Caller:
+    """A test client that sends one user's bearer token with every request."""
+
+    def __init__(self, client: FlaskClient, user: User, tokens: dict[str, Any]) -> None:
+        self.client, self.user, self.tokens = client, user, tokens
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+    def _send(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any):
+        return self.client.open(path, method=method, headers={**self.headers, **(headers or {})},
+                                **kwargs)
+
+    def get(self, path: str, **kwargs: Any):
+        return self._send("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any):
+        return self._send("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any):
+        return self._send("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any):
+        return self._send("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any):
+        return self._send("DELETE", path, **kwargs)
+
+
+ROLE_DETAILS = {
+    "mentor": {"specialty": "housing"},
+    "referrer": {"referrer_type": "teacher", "organisation": "Hackney Academy"},
+}
+
+
+@dataclass
+class Factory:
+    app: Flask
+    client: FlaskClient
+
+    def staff(self, role: str = "coordinator", *, password: str = PASSWORD, **details: Any) -> User:
+        n = next(_sequence)
+        data = {"email": f"{role}{n}@example.org", "password": password,
+                "display_name": f"{role.title()} {n}", "role": role,
+                **ROLE_DETAILS.get(role, {}), **details}
+        runtime = self.app.extensions["youthapp"]
+        with runtime.session_factory.begin() as session:
+            return accounts.create_staff_user(session, runtime.hashing, None, data)
+
+    def login(self, email: str, password: str = PASSWORD) -> dict[str, Any]:
+        response = self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def caller(self, role: str = "coordinator", **details: Any) -> Caller:
+        user = self.staff(role, **details)
+        return Caller(self.client, user, self.login(user.email))
+
+
+@pytest.fixture
+def make(app: Flask, client: FlaskClient) -> Factory:
+    return Factory(app, client)
+
+
+@pytest.fixture
+def as_role(make: Factory):
+    """`as_role("mentor")` is a client signed in as a new user of that role."""
+    return make.caller
+
+
+@pytest.fixture
+def admin(as_role) -> Caller:
+    return as_role("admin")
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask):
+    """`with count_queries() as counted:` ... `assert counted.count <= N`."""
+    engine = app.extensions["youthapp"].engine
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def record(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+                counter.statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting

@@ -1,0 +1,1 @@
+"""The youth support programme: its records, rules and services, with no web framework in it."""

@@ -1,0 +1,77 @@
+"""User accounts: young people and staff, with their role and app preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import CheckConstraint, String, Time
+from sqlalchemy.orm import Mapped, mapped_column
+
+from youthapp.db import Base, IdMixin, TimestampMixin
+
+ROLES = ("young_person", "mentor", "coordinator", "referrer", "admin")
+STAFF_ROLES = ("mentor", "coordinator", "referrer", "admin")
+MENTOR_SPECIALTIES = ("mental_health", "substance_misuse", "housing", "employment")
+REFERRER_TYPES = ("teacher", "police_officer", "care_worker", "probation_officer")
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Preferences:
+    discreet_mode: bool
+    location_sharing: bool
+    quiet_hours: QuietHours | None
+    language: str
+    timezone: str
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class User(IdMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role"),
+        CheckConstraint(f"specialty IS NULL OR {_in('specialty', MENTOR_SPECIALTIES)}", name="specialty"),
+        CheckConstraint(
+            f"referrer_type IS NULL OR {_in('referrer_type', REFERRER_TYPES)}", name="referrer_type"
+        ),
+    )
+
+    # Stored lower-cased so that one person cannot hold two accounts by changing case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    display_name: Mapped[str] = mapped_column(String(100))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    specialty: Mapped[str | None] = mapped_column(String(30))
+    referrer_type: Mapped[str | None] = mapped_column(String(30))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    last_login_at: Mapped[datetime | None]
+
+    # Preferences, with the privacy-protective defaults the Children's Code asks for.
+    discreet_mode: Mapped[bool] = mapped_column(default=True)
+    location_sharing: Mapped[bool] = mapped_column(default=False)
+    quiet_hours_start: Mapped[time | None] = mapped_column(Time())
+    quiet_hours_end: Mapped[time | None] = mapped_column(Time())
+    language: Mapped[str] = mapped_column(String(35), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def preferences(self) -> Preferences:
+        quiet = None
+        if self.quiet_hours_start is not None and self.quiet_hours_end is not None:
+            quiet = QuietHours(self.quiet_hours_start, self.quiet_hours_end)
+        return Preferences(self.discreet_mode, self.location_sharing, quiet, self.language,
+                           self.timezone)

@@ -1,0 +1,144 @@
+"""Accounts: creating and changing staff users, and every user's own preferences."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from youthapp import access
+from youthapp.errors import Conflict, InvalidInput, NotFound
+from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, STAFF_ROLES, User
+from youthapp.services import auth
+from youthapp.services.passwords import PasswordHashing, password_problems
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password(password: str, email: str | None, field: str = "password") -> None:
+    problems = password_problems(password, email=email)
+    if problems:
+        raise InvalidInput("The password is not strong enough.", errors={field: problems})
+
+
+def create_staff_user(
+    session: Session, hashing: PasswordHashing, actor: User | None, data: Mapping[str, Any]
+) -> User:
+    """Create a staff account; `actor` is None only for the operator's command line."""
+    if actor is not None:
+        access.require_role(actor, access.ADMIN)
+    role = data["role"]
+    if role not in STAFF_ROLES:
+        raise InvalidInput("Staff accounts are mentors, coordinators, referrers or admins.",
+                           errors={"role": [f"Must be one of: {', '.join(STAFF_ROLES)}."]})
+    email = normalise_email(data["email"])
+    check_password(data["password"], email)
+    _check_role_details(role, data.get("specialty"), data.get("referrer_type"), data.get("organisation"))
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict("An account with this email already exists.")
+    user = User(
+        email=email,
+        password_hash=hashing.hash(data["password"]),
+        role=role,
+        display_name=data["display_name"].strip(),
+        specialty=data.get("specialty"),
+        referrer_type=data.get("referrer_type"),
+        organisation=(data.get("organisation") or "").strip() or None,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_staff_user(session: Session, actor: User, user_id: uuid.UUID) -> User:
+    user = session.scalar(access.staff_accounts_visible_to(actor).where(User.id == user_id))
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def list_staff_users(actor: User, *, role: str | None = None, is_active: bool | None = None):
+    query = access.staff_accounts_visible_to(actor)
+    if role:
+        query = query.where(User.role == role)
+    if is_active is not None:
+        query = query.where(User.is_active.is_(is_active))
+    return query.order_by(User.display_name, User.id)
+
+
+def update_staff_user(
+    session: Session,
+    hashing: PasswordHashing,
+    actor: User,
+    user_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    now: datetime,
+) -> User:
+    user = get_staff_user(session, actor, user_id)
+    if "display_name" in changes:
+        user.display_name = changes["display_name"].strip()
+    for name in ("specialty", "referrer_type", "organisation"):
+        if name in changes:
+            setattr(user, name, changes[name])
+    _check_role_details(user.role, user.specialty, user.referrer_type, user.organisation)
+    if "password" in changes:
+        check_password(changes["password"], user.email)
+        user.password_hash = hashing.hash(changes["password"])
+        auth.end_all_sessions(session, user.id, now=now, reason="password_reset")
+    if changes.get("is_active") is False and user.is_active:
+        if user.role == access.ADMIN and _active_admin_count(session) <= 1:
+            raise Conflict("This is the last active admin; make another admin first.")
+        user.is_active = False
+        auth.end_all_sessions(session, user.id, now=now, reason="deactivated")
+    elif changes.get("is_active") is True:
+        user.is_active = True
+    session.flush()
+    return user
+
+
+def update_preferences(session: Session, user: User, changes: Mapping[str, Any]) -> User:
+    """Change only the preferences given; the rest keep their values."""
+    for name in ("discreet_mode", "location_sharing", "language", "timezone"):
+        if name in changes:
+            setattr(user, name, changes[name])
+    if "quiet_hours" in changes:
+        quiet = changes["quiet_hours"]
+        user.quiet_hours_start = quiet["start"] if quiet else None
+        user.quiet_hours_end = quiet["end"] if quiet else None
+    session.flush()
+    return user
+
+
+def _check_role_details(
+    role: str, specialty: str | None, referrer_type: str | None, organisation: str | None
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if role == access.MENTOR:
+        if specialty not in MENTOR_SPECIALTIES:
+            errors["specialty"] = [f"A mentor needs one of: {', '.join(MENTOR_SPECIALTIES)}."]
+    elif specialty is not None:
+        errors["specialty"] = ["Only mentors have a specialty."]
+    if role == access.REFERRER:
+        if referrer_type not in REFERRER_TYPES:
+            errors["referrer_type"] = [f"A referrer needs one of: {', '.join(REFERRER_TYPES)}."]
+        if not organisation:
+            errors["organisation"] = ["A referrer needs an organisation."]
+    else:
+        if referrer_type is not None:
+            errors["referrer_type"] = ["Only referrers have a referrer type."]
+        if organisation is not None:
+            errors["organisation"] = ["Only referrers have an organisation."]
+    if errors:
+        raise InvalidInput("The account details do not fit its role.", errors=errors)
+
+
+def _active_admin_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(User).where(User.role == access.ADMIN, User.is_active.is_(True))
+    )

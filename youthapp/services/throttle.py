@@ -1,0 +1,89 @@
+"""Throttling of guessable secrets (passwords, activation codes) per account and per address."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from youthapp.errors import TooManyAttempts
+from youthapp.models import AuthFailure
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    account_max_failures: int
+    account_window: timedelta
+    address_max_failures: int
+    address_window: timedelta
+
+
+def account_key(value: str) -> str:
+    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()
+
+
+def check_allowed(
+    session: Session, policy: ThrottlePolicy, purpose: str, key: str, address: str, now: datetime
+) -> None:
+    """Refuse (even a right password) while the account or the address is locked out."""
+    account_failures = session.scalars(
+        select(AuthFailure.occurred_at)
+        .where(
+            AuthFailure.purpose == purpose,
+            AuthFailure.account_key == key,
+            AuthFailure.occurred_at > now - policy.account_window,
+        )
+        .order_by(AuthFailure.occurred_at.desc())
+        .limit(policy.account_max_failures)
+    ).all()
+    if policy.account_max_failures and len(account_failures) >= policy.account_max_failures:
+        # Locked until the oldest of the last N failures leaves the window.
+        unlocks_at = account_failures[-1] + policy.account_window
+        raise TooManyAttempts(
+            "Too many failed attempts for this account. Try again later.",
+            retry_after=_seconds_until(unlocks_at, now),
+        )
+    if not policy.address_max_failures:
+        return
+    address_failures = session.scalar(
+        select(func.count())
+        .select_from(AuthFailure)
+        .where(
+            AuthFailure.purpose == purpose,
+            AuthFailure.client_address == address,
+            AuthFailure.occurred_at > now - policy.address_window,
+        )
+    )
+    if address_failures >= policy.address_max_failures:
+        oldest = session.scalar(
+            select(func.min(AuthFailure.occurred_at)).where(
+                AuthFailure.purpose == purpose,
+                AuthFailure.client_address == address,
+                AuthFailure.occurred_at > now - policy.address_window,
+            )
+        )
+        raise TooManyAttempts(
+            "Too many failed attempts from this network. Try again later.",
+            retry_after=_seconds_until(oldest + policy.address_window, now),
+        )
+
+
+def record_failure(session: Session, purpose: str, key: str, address: str, now: datetime) -> None:
+    session.add(AuthFailure(purpose=purpose, account_key=key, client_address=address, occurred_at=now))
+    session.flush()
+
+
+def clear_account(session: Session, purpose: str, key: str) -> None:
+    """A success forgives the account's earlier failures (the address count stays)."""
+    session.execute(
+        update(AuthFailure)
+        .where(AuthFailure.purpose == purpose, AuthFailure.account_key == key)
+        .values(account_key=None)
+    )
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    return int((moment - now).total_seconds()) + 1
