@@ -20,6 +20,7 @@ run: $(STAMP)
 
 ## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q --db sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL"; \

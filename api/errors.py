@@ -7,7 +7,7 @@ from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, g, jsonify
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -34,15 +34,22 @@ class ErrorSchema(ma.Schema):
 
     code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
     status = ma.fields.String(required=True, metadata={"description": "HTTP status name"})
-    message = ma.fields.String(required=True, metadata={"description": "What went wrong, for people"})
-    errors = ma.fields.Dict(
-        metadata={"description": "Validation errors, keyed by location (json, query, ...) then field"}
+    message = ma.fields.String(
+        required=True, metadata={"description": "What went wrong, for people"}
     )
-    request_id = ma.fields.String(metadata={"description": "Quote this when reporting a server error"})
+    errors = ma.fields.Dict(
+        metadata={
+            "description": "Validation errors, keyed by location (json, query, ...) then field"
+        }
+    )
+    request_id = ma.fields.String(
+        metadata={"description": "Quote this when reporting a server error"}
+    )
 
 
-def error_response(code: int, message: str | None = None, errors: Any = None,
-                   headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    code: int, message: str | None = None, errors: Any = None, headers: dict[str, str] | None = None
+) -> Response:
     phrase = HTTP_STATUS_CODES.get(code, "Error")
     body: dict[str, Any] = {"code": code, "status": phrase, "message": message or phrase}
     if errors:
@@ -89,10 +96,18 @@ def handle_database_error(error: DBAPIError) -> Response:
     if isinstance(error, IntegrityError):
         # Two requests raced past the service's own check; the later one loses cleanly.
         return error_response(409, "This clashes with a record that was saved at the same time.")
+    if isinstance(error, DataError):
+        # The database refused a value (too long for its column, out of range): the input
+        # cannot be stored, which is the caller's 422, though a schema limit is missing.
+        log.warning("database refused a value (request %s): %s", g.get("request_id"), error.orig)
+        return error_response(422, "A value is too long or out of range to be stored.")
     if isinstance(error, OperationalError) or error.connection_invalidated:
         log.warning("database unavailable (request %s): %s", g.get("request_id"), error.orig)
-        return error_response(503, "The service is briefly unavailable. Please try again.",
-                              headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)})
+        return error_response(
+            503,
+            "The service is briefly unavailable. Please try again.",
+            headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)},
+        )
     return handle_unexpected(error)
 
 

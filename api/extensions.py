@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 import flask_smorest
@@ -11,9 +12,12 @@ from flask import current_app, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_smorest.utils import prepare_response
+from webargs.flaskparser import abort
 
 from api.database import db_session
 from api.errors import ErrorSchema, handle_http_exception
+from api.openapi import retry_after_header
 from api.parsing import StrictParser
 from youthapp.clock import utcnow
 from youthapp.errors import Forbidden
@@ -23,15 +27,48 @@ from youthapp.services import auth
 BEARER_SECURITY = [{"bearerAuth": []}]
 
 
+# The highest page number a list accepts: beyond it the row offset no longer fits the
+# databases' 64-bit integers (a 500), and no list here comes anywhere near it.
+MAX_PAGE = 2**31 - 1
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error):  # type: ignore[override]
         return handle_http_exception(error)
 
+    def _register_responses(self) -> None:
+        # Every 429 and 503 carries Retry-After; say so wherever they are documented
+        # (naming the response in alt_response drops any headers given beside it).
+        super()._register_responses()
+        for status in (HTTPStatus.TOO_MANY_REQUESTS, HTTPStatus.SERVICE_UNAVAILABLE):
+            response = {
+                "description": status.phrase,
+                "schema": self.ERROR_SCHEMA,
+                "headers": retry_after_header(),
+            }
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+
+
+class PaginationParser(StrictParser):
+    """`?page=&page_size=`, with the page number bounded as well as the page size."""
+
+    def parse(self, argmap: Any, req: Any = None, **kwargs: Any) -> Any:
+        params = super().parse(argmap, req, **kwargs)
+        if params.page > MAX_PAGE:
+            abort(
+                422,
+                message="The request is not valid.",
+                messages={"query": {"page": [f"Must be less than or equal to {MAX_PAGE}."]}},
+            )
+        return params
+
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+    PAGINATION_ARGUMENTS_PARSER = PaginationParser()
 
     def login_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Any signed-in user."""
@@ -63,8 +100,9 @@ def authenticate_request(*, refresh: bool = False) -> User:
     """Check the bearer token and load its user and session afresh from the database."""
     verify_jwt_in_request(refresh=refresh)
     claims = get_jwt()
-    user = auth.authenticate(db_session(), user_id=claims.get("sub"), session_id=claims.get("sid"),
-                             now=utcnow())
+    user = auth.authenticate(
+        db_session(), user_id=claims.get("sub"), session_id=claims.get("sid"), now=utcnow()
+    )
     g.current_user = user
     return user
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import marshmallow as ma
 from marshmallow import fields, validate
+
+from youthapp.clock import is_time_zone
 
 _WALL_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -19,13 +20,19 @@ class AwareDateTime(fields.AwareDateTime):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="iso", default_timezone=None, **kwargs)
 
-    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+    def _serialize(
+        self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         if value is None:
             return None
         return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        return super()._deserialize(value, attr, data, **kwargs).astimezone(UTC)
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:  # e.g. 9999-12-31T23:59-23:59 is past the calendar in UTC
+            raise self.make_error("invalid", obj_type=self.OBJ_TYPE) from None
 
 
 class WallClockTime(fields.Field):
@@ -33,7 +40,9 @@ class WallClockTime(fields.Field):
 
     default_error_messages = {"invalid": 'Use a 24-hour time such as "18:00".'}
 
-    def _serialize(self, value: time | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+    def _serialize(
+        self, value: time | None, attr: str | None, obj: Any, **kwargs: Any
+    ) -> str | None:
         return None if value is None else value.strftime("%H:%M")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
@@ -50,10 +59,8 @@ class Timezone(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         name = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise self.make_error("invalid_zone") from None
+        if not is_time_zone(name):
+            raise self.make_error("invalid_zone")
         return name
 
 
@@ -61,7 +68,7 @@ def Text(max_length: int, *, min_length: int = 0, **kwargs: Any) -> fields.Strin
     """Free text with a stated maximum length (and blank refused when min_length > 0)."""
     validators = [validate.Length(min=min_length, max=max_length)]
     if min_length:
-        validators.append(validate.Regexp(r"\S", error="Must not be blank."))
+        validators.append(validate.Regexp(r"\s*\S", error="Must not be blank."))
     return fields.String(validate=validators, **kwargs)
 
 

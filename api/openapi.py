@@ -7,9 +7,7 @@ from typing import Any
 
 from apispec import BasePlugin
 
-SECURITY_SCHEMES = {
-    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-}
+SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 
 _RETRY_AFTER = {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
 
@@ -17,15 +15,18 @@ _RETRY_AFTER = {"description": "Seconds to wait before trying again", "schema": 
 class StandardErrorsPlugin(BasePlugin):
     """Adds the error responses that the app-wide machinery can give to every operation."""
 
-    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
-                         **kwargs: Any) -> None:
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
             if "{" in (path or ""):
                 responses.setdefault("404", "NOT_FOUND")
             if method in ("post", "put", "patch"):
-                responses.setdefault("400", "BAD_REQUEST")
                 responses.setdefault("413", HTTPStatus(413).name)
+            if "requestBody" in operation:
+                # Only an operation that reads a body can find it malformed or not JSON.
+                responses.setdefault("400", "BAD_REQUEST")
                 responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
             responses.setdefault("500", "INTERNAL_SERVER_ERROR")
             responses.setdefault("503", "SERVICE_UNAVAILABLE")

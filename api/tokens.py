@@ -19,10 +19,12 @@ def token_pair(issued: IssuedSession) -> dict[str, Any]:
     identity = str(issued.user.id)
     claims = {"sid": str(issued.session_id)}
     return {
-        "access_token": create_access_token(identity, additional_claims=claims,
-                                            expires_delta=access_lifetime),
+        "access_token": create_access_token(
+            identity, additional_claims=claims, expires_delta=access_lifetime
+        ),
         "refresh_token": create_refresh_token(
-            identity, additional_claims={**claims, "jti": issued.refresh_jti},
+            identity,
+            additional_claims={**claims, "jti": issued.refresh_jti},
             expires_delta=refresh_lifetime,
         ),
         "token_type": "Bearer",
@@ -41,5 +43,9 @@ def configure_jwt(jwt: JWTManager) -> None:
     jwt.expired_token_loader(lambda header, payload: unauthorized("the token has expired"))
     jwt.revoked_token_loader(lambda header, payload: unauthorized("the token was revoked"))
     jwt.needs_fresh_token_loader(lambda header, payload: unauthorized("a fresh sign-in is needed"))
-    jwt.user_lookup_error_loader(lambda header, payload: unauthorized("the account is not available"))
-    jwt.token_verification_failed_loader(lambda header, payload: unauthorized("the token was refused"))
+    jwt.user_lookup_error_loader(
+        lambda header, payload: unauthorized("the account is not available")
+    )
+    jwt.token_verification_failed_loader(
+        lambda header, payload: unauthorized("the token was refused")
+    )

@@ -39,6 +39,9 @@ class Ready(MethodView):
         except SQLAlchemyError:
             return error_response(503, "The database is unreachable.", headers={"Retry-After": "5"})
         if not migrated:
-            return error_response(503, "The database is not migrated to the current version.",
-                                  headers={"Retry-After": "30"})
+            return error_response(
+                503,
+                "The database is not migrated to the current version.",
+                headers={"Retry-After": "30"},
+            )
         return {"status": "ok"}

@@ -4,13 +4,15 @@ from flask.views import MethodView
 
 from api.database import db_session
 from api.extensions import Blueprint, current_user, runtime
-from api.pagination import SelectPage
+from api.pagination import fetch_page
 from api.users.schemas import UserCreateSchema, UserQueryArgsSchema, UserSchema, UserUpdateSchema
 from youthapp.access import ADMIN
 from youthapp.clock import utcnow
 from youthapp.services import accounts
 
-blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admins)")
+blp = Blueprint(
+    "users", __name__, url_prefix="/api/v1/users", description="Staff accounts (admins)"
+)
 
 
 @blp.route("")
@@ -18,10 +20,11 @@ class Users(MethodView):
     @blp.roles_required(ADMIN)
     @blp.arguments(UserQueryArgsSchema, location="query")
     @blp.response(200, UserSchema(many=True))
-    @blp.paginate(SelectPage)
-    def get(self, filters):
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
         """List staff accounts."""
-        return accounts.list_staff_users(current_user(), **filters)
+        query = accounts.list_staff_users(current_user(), **filters)
+        return fetch_page(query, pagination_parameters)
 
     @blp.roles_required(ADMIN)
     @blp.arguments(UserCreateSchema)
@@ -29,7 +32,13 @@ class Users(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Create a staff account."""
-        user = accounts.create_staff_user(db_session(), runtime().hashing, current_user(), data)
+        user = accounts.create_staff_user(
+            db_session(),
+            runtime().hashing,
+            current_user(),
+            data,
+            default_timezone=runtime().settings.default_timezone,
+        )
         db_session().commit()
         return user
 
@@ -48,7 +57,8 @@ class UserById(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, changes, user_id):
         """Change a staff account; deactivating it ends its sessions at once."""
-        user = accounts.update_staff_user(db_session(), runtime().hashing, current_user(), user_id,
-                                          changes, utcnow())
+        user = accounts.update_staff_user(
+            db_session(), runtime().hashing, current_user(), user_id, changes, utcnow()
+        )
         db_session().commit()
         return user

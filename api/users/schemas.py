@@ -4,9 +4,18 @@ from marshmallow import Schema, fields, validate
 
 from api.fields import AwareDateTime, Email, StrictSchema, Text
 from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES
+from youthapp.services.passwords import MAX_LENGTH, MIN_LENGTH
 
-PASSWORD = {"validate": validate.Length(max=1024), "load_only": True,
-            "metadata": {"description": "At least 10 characters, not a common password"}}
+# The full policy (a deny list, not the email address) is the service's; the schema states
+# the length so that the OpenAPI document does not promise more than the service accepts.
+PASSWORD = {
+    "validate": validate.Length(max=MAX_LENGTH),
+    "load_only": True,
+    "metadata": {
+        "description": f"{MIN_LENGTH} to {MAX_LENGTH} characters; not a common "
+        "password, nor the email address"
+    },
+}
 
 
 class UserSchema(Schema):
@@ -28,12 +37,22 @@ class UserCreateSchema(StrictSchema):
     password = fields.String(required=True, **PASSWORD)
     display_name = Text(100, min_length=1, required=True)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
-    specialty = fields.String(allow_none=True, validate=validate.OneOf(MENTOR_SPECIALTIES),
-                              metadata={"description": "Required for mentors, refused otherwise"})
-    referrer_type = fields.String(allow_none=True, validate=validate.OneOf(REFERRER_TYPES),
-                                  metadata={"description": "Required for referrers, refused otherwise"})
-    organisation = Text(200, min_length=1, allow_none=True,
-                        metadata={"description": "Required for referrers, refused otherwise"})
+    specialty = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(MENTOR_SPECIALTIES),
+        metadata={"description": "Required for mentors, refused otherwise"},
+    )
+    referrer_type = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(REFERRER_TYPES),
+        metadata={"description": "Required for referrers, refused otherwise"},
+    )
+    organisation = Text(
+        200,
+        min_length=1,
+        allow_none=True,
+        metadata={"description": "Required for referrers, refused otherwise"},
+    )
 
 
 class UserUpdateSchema(StrictSchema):

@@ -90,7 +90,12 @@ def test_deactivated_user_is_cut_off_at_once(client, make, admin):
 def test_account_locks_after_five_failures_even_for_the_right_password(client, make):
     user = make.staff()
     for _ in range(5):
-        assert client.post(LOGIN, json={"email": user.email, "password": "wrong password!"}).status_code == 401
+        assert (
+            client.post(
+                LOGIN, json={"email": user.email, "password": "wrong password!"}
+            ).status_code
+            == 401
+        )
     locked = client.post(LOGIN, json={"email": user.email, "password": PASSWORD})
     assert locked.status_code == 429
     assert int(locked.headers["Retry-After"]) > 0

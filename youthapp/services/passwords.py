@@ -1,8 +1,9 @@
-"""Password policy (NIST SP 800-63B style: length and a deny list, no composition rules) and Argon2id."""
+"""Password policy (NIST SP 800-63B: length and a deny list, no composition rules), Argon2id."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 from importlib import resources
 
@@ -14,6 +15,7 @@ from youthapp.config import Settings
 MIN_LENGTH = 10
 MAX_LENGTH = 256
 _AFFIXES = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
+_SEPARATORS = re.compile(r"[\W_]+")
 
 
 @cache
@@ -24,8 +26,15 @@ def common_passwords() -> frozenset[str]:
     )
 
 
+def normalise(password: str) -> str:
+    """NFKC, as NIST SP 800-63B asks: "é" typed as one character or as "e" and an accent
+    is the same password, whichever phone keyboard typed it."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def password_problems(password: str, *, email: str | None = None) -> list[str]:
     """Why a password would be refused; an empty list means it is acceptable."""
+    password = normalise(password)
     if len(password) < MIN_LENGTH:
         return [f"Use at least {MIN_LENGTH} characters."]
     if len(password) > MAX_LENGTH:
@@ -38,8 +47,12 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
     if len(set(lowered)) < 4:
         return ["This password repeats too few characters. Try a few unrelated words together."]
     if email:
-        local = email.lower().split("@", 1)[0]
-        if lowered == email.lower() or (len(local) >= 4 and local in lowered):
+        address = email.lower()
+        local = address.split("@", 1)[0]
+        # "jordan.blake" also as "jordanblake": dropping the dot makes it no less guessable.
+        squeezed = _SEPARATORS.sub("", lowered)
+        variants = {v for v in (local, _SEPARATORS.sub("", local)) if len(v) >= 4}
+        if address in lowered or any(v in lowered or v in squeezed for v in variants):
             return ["Do not use your email address in your password."]
     return []
 
@@ -56,14 +69,15 @@ class PasswordHashing:
         self._decoy = self._hasher.hash("decoy password that matches nobody")
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(password)
+        return self._hasher.hash(normalise(password))
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether the password matches; with no hash, spend the same time and say no."""
         try:
-            return self._hasher.verify(password_hash or self._decoy, password) and bool(password_hash)
+            matches = self._hasher.verify(password_hash or self._decoy, normalise(password))
         except (VerificationError, InvalidHashError):
             return False
+        return matches and bool(password_hash)
 
     def needs_rehash(self, password_hash: str) -> bool:
         return self._hasher.check_needs_rehash(password_hash)

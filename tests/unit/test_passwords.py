@@ -1,0 +1,135 @@
+"""The password policy (length, a deny list, no composition rules) and Argon2id hashing."""
+
+from __future__ import annotations
+
+import pytest
+
+from youthapp.config import Settings
+from youthapp.services.passwords import PasswordHashing, common_passwords, password_problems
+
+CHEAP = Settings(argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1)
+
+
+# --- password_problems -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "gravel owl",  # exactly 10 characters
+        "violet kettle under the stairs",
+        "Żółta żaba skacze po łące",  # not only ASCII
+        "correct horse battery staple",
+        "7 blue ferries cross at dawn",
+        "x" * 60 + "yz1 " * 49,  # 256 characters
+    ],
+)
+def test_acceptable_passwords(password):
+    assert password_problems(password) == []
+    assert password_problems(password, email="sam.okafor@example.org") == []
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("", "at least 10"),
+        ("nine char", "at least 10"),
+        ("x1y2z3 " * 37, "at most 256"),  # 259 characters
+        ("1234567890", "common"),
+        ("qwertyuiop", "common"),
+        ("password123456", "common"),  # common word with digits added
+        ("Password1234!", "common"),  # ... and a capital and a symbol
+        ("!!Football2026", "common"),  # affixes on either side
+        ("ILOVEYOU!!!!", "common"),
+        ("aaaaaaaaaaaa", "repeats"),
+        ("abababababab", "repeats"),
+        ("12121212121212", "repeats"),
+    ],
+)
+def test_refused_passwords_say_why(password, reason):
+    problems = password_problems(password)
+    assert len(problems) == 1
+    assert reason in problems[0]
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "jordan.blake is me",
+        "I am JORDAN.BLAKE!",
+        "jordanblake forever",  # the local part without its dot
+        "jordan.blake@example.org",
+    ],
+)
+def test_the_email_address_is_not_a_password(password):
+    problems = password_problems(password, email="Jordan.Blake@example.org")
+    assert problems and "email" in problems[0]
+    assert password_problems(password, email="someone.else@example.org") == []
+
+
+def test_a_very_short_local_part_does_not_forbid_its_letters():
+    assert password_problems("joyful orange kites", email="jo@example.org") == []
+
+
+def test_the_deny_list_is_loaded_and_lower_case():
+    common = common_passwords()
+    assert len(common) > 10_000
+    assert "password" in common and "qwertyuiop" in common
+    assert all(word == word.lower() for word in common)
+    assert not any(word.startswith("#") for word in common)
+
+
+# --- PasswordHashing ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hashing() -> PasswordHashing:
+    return PasswordHashing(CHEAP)
+
+
+def test_hashes_are_salted_argon2id_with_the_configured_cost(hashing):
+    first = hashing.hash("violet kettle under the stairs")
+    second = hashing.hash("violet kettle under the stairs")
+    assert first.startswith("$argon2id$")
+    assert "m=1024,t=1,p=1" in first
+    assert first != second
+    assert "violet" not in first
+
+
+def test_verify(hashing):
+    stored = hashing.hash("violet kettle under the stairs")
+    assert hashing.verify(stored, "violet kettle under the stairs") is True
+    assert hashing.verify(stored, "violet kettle under the stairs ") is False
+    assert hashing.verify(stored, "Violet kettle under the stairs") is False
+    assert hashing.verify(stored, "") is False
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        "",
+        "not a hash",
+        "$2b$12$abcdefghijklmnopqrstuv",
+        "$argon2id$v=19$m=1024,t=1,p=1$broken",
+    ],
+)
+def test_verify_without_a_usable_hash_says_no(hashing, stored):
+    assert hashing.verify(stored, "violet kettle under the stairs") is False
+    assert hashing.verify(stored, "decoy password that matches nobody") is False
+
+
+def test_the_same_password_typed_on_another_keyboard_still_verifies(hashing):
+    # "é" as one code point (most keyboards) and as "e" + combining accent (some phones).
+    composed, decomposed = "café au lait tous les jours", "cafe\u0301 au lait tous les jours"
+    assert hashing.verify(hashing.hash(composed), decomposed) is True
+    assert hashing.verify(hashing.hash(decomposed), composed) is True
+
+
+def test_needs_rehash_when_the_cost_changes(hashing):
+    stored = hashing.hash("violet kettle under the stairs")
+    assert hashing.needs_rehash(stored) is False
+    stronger = PasswordHashing(CHEAP.with_overrides(argon2_time_cost=2))
+    assert stronger.needs_rehash(stored) is True
+    assert stronger.verify(stored, "violet kettle under the stairs") is True  # still verifies
+    assert stronger.needs_rehash(stronger.hash("violet kettle under the stairs")) is False
