@@ -8,18 +8,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
+from flask_jwt_extended import JWTManager
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.database import close_session
 from api.errors import register_error_handlers
-from flask_jwt_extended import JWTManager
-
-from api.extensions import Api, limiter
+from api.extensions import Api, client_address, limiter
+from api.fields import WallClockTime
 from api.openapi import SECURITY_SCHEMES, StandardErrorsPlugin
 from api.tokens import configure_jwt
+from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings, load_settings
 from youthapp.db import make_engine, make_session_factory
 from youthapp.services.passwords import PasswordHashing
@@ -61,9 +63,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
         OPENAPI_REDOC_PATH="/redoc",
-        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
+        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2.1.5/bundles/redoc.standalone.js",
         API_SPEC_OPTIONS={
             "info": {"description": "The contract the phone app and staff tools rely on."},
             "components": {"securitySchemes": SECURITY_SCHEMES},
@@ -72,9 +74,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_DEFAULT=settings.rate_limit_default or None,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # If the limiter's store (Redis) is down, serve without limits rather than fail
+        # every request: an urgent check-in must get through. Logins stay throttled by
+        # the database, not by the limiter.
+        RATELIMIT_SWALLOW_ERRORS=True,
     )
     if settings.proxy_hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
+        )
 
     engine = make_engine(settings.database_url)
     app.extensions["youthapp"] = Runtime(
@@ -91,13 +99,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         session_lifetime=timedelta(days=settings.refresh_token_days),
     )
 
+    # First of all, so that every answer (a 429 from the limiter included) has its id.
+    app.before_request(_assign_request_id)
+    app.before_request(_refuse_oversized_body)
     api = Api(app, spec_kwargs={"extra_plugins": [StandardErrorsPlugin()]})
+    # Custom fields the OpenAPI document cannot type by itself ("HH:MM" as a string).
+    api.register_field(WallClockTime, "string", None)
     configure_jwt(JWTManager(app))
     limiter.init_app(app)
     register_error_handlers(app)
     _register_blueprints(api)
 
-    app.before_request(_assign_request_id)
     app.after_request(_finish_response)
     app.teardown_appcontext(close_session)
 
@@ -108,11 +120,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(api: Api) -> None:
+    from api.audit.routes import blp as audit_blp
     from api.auth.routes import blp as auth_blp
     from api.health.routes import blp as health_blp
+    from api.people.routes import blp as people_blp
+    from api.referrals.routes import blp as referrals_blp
     from api.users.routes import blp as users_blp
 
-    for blueprint in (health_blp, auth_blp, users_blp):
+    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp, people_blp, audit_blp):
         api.register_blueprint(blueprint)
     limiter.exempt(health_blp)
 
@@ -120,6 +135,17 @@ def _register_blueprints(api: Api) -> None:
 def _assign_request_id() -> None:
     offered = request.headers.get("X-Request-ID", "")
     g.request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+    current_origin.set(Origin(client_address(), g.request_id))
+
+
+def _refuse_oversized_body() -> None:
+    # Werkzeug only refuses a large body when something reads it; refuse it up front, so
+    # that an endpoint that ignores its body does not take one of any size.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if limit is not None and (request.content_length or 0) > limit:
+        raise RequestEntityTooLarge(
+            f"The request body is larger than the limit of {limit // 1024} KiB."
+        )
 
 
 def _finish_response(response: Response) -> Response:

@@ -4,22 +4,60 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
+from sqlalchemy import select
 
 from youthapp import migrations
-from youthapp.errors import Conflict, DomainError
-from youthapp.models import STAFF_ROLES
-from youthapp.services import accounts
+from youthapp.clock import utcnow
+from youthapp.errors import DomainError
+from youthapp.models import STAFF_ROLES, User
+from youthapp.services import accounts, people, referrals
 
 db_cli = AppGroup("db", help="The database schema.")
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for local development.")
 
-DEMO_ADMIN = {"email": "admin@demo.youthapp.test", "password": "correct-horse-battery-demo",
-              "display_name": "Demo Admin", "role": "admin"}
+DEMO_PASSWORD = "correct-horse-battery-demo"  # noqa: S105 (development demo data only)
+DEMO_STAFF = [
+    {"email": "admin@demo.youthapp.test", "display_name": "Demo Admin", "role": "admin"},
+    {
+        "email": "coordinator@demo.youthapp.test",
+        "display_name": "Sam Coordinator",
+        "role": "coordinator",
+    },
+    {
+        "email": "housing@demo.youthapp.test",
+        "display_name": "Hana Housing",
+        "role": "mentor",
+        "specialty": "housing",
+    },
+    {
+        "email": "wellbeing@demo.youthapp.test",
+        "display_name": "Mo Mentalhealth",
+        "role": "mentor",
+        "specialty": "mental_health",
+    },
+    {
+        "email": "teacher@demo.youthapp.test",
+        "display_name": "Tia Teacher",
+        "role": "referrer",
+        "referrer_type": "teacher",
+        "organisation": "Hackney Academy",
+    },
+]
+DEMO_REFERRAL = {
+    "first_name": "Jordan",
+    "last_name": "Demo",
+    "date_of_birth": date(2010, 5, 17),
+    "borough": "Hackney",
+    "needs": ["housing", "mental_health"],
+    "consent_obtained": True,
+    "reason": "Demo referral: missing school, seen with older boys.",
+}
 
 
 def _runtime():
@@ -37,7 +75,13 @@ def db_upgrade(revision: str) -> None:
 @users_cli.command("create")
 @click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="At least 10 characters, not a common one.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 10 characters, not a common one (asked for if not given).",
+)
 @click.option("--display-name", default=None, help="Defaults to the part of the email before @.")
 @click.option("--specialty", default=None, help="Mentors only.")
 @click.option("--referrer-type", default=None, help="Referrers only.")
@@ -49,7 +93,13 @@ def users_create(**options: str | None) -> None:
     runtime = _runtime()
     with runtime.session_factory.begin() as session:
         try:
-            user = accounts.create_staff_user(session, runtime.hashing, None, data)
+            user = accounts.create_staff_user(
+                session,
+                runtime.hashing,
+                None,
+                data,
+                default_timezone=runtime.settings.default_timezone,
+            )
         except DomainError as error:
             details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (error.errors or {}).items())
             raise click.ClickException(f"{error.message} {details}".strip()) from None
@@ -62,12 +112,45 @@ def demo_seed() -> None:
     runtime = _runtime()
     if not runtime.settings.is_development:
         raise click.ClickException("Demo data is only for YOUTHAPP_ENV=development.")
+    now = utcnow()
     with runtime.session_factory.begin() as session:
-        try:
-            accounts.create_staff_user(session, runtime.hashing, None, DEMO_ADMIN)
-        except Conflict:
-            pass  # seeded before
-    click.echo(f"Demo admin: {DEMO_ADMIN['email']} / {DEMO_ADMIN['password']}")
+        if session.scalar(select(User.id).where(User.email == DEMO_STAFF[0]["email"])):
+            click.echo("Demo data is already loaded.")
+        else:
+            staff = {
+                person["email"].split("@")[0]: accounts.create_staff_user(
+                    session,
+                    runtime.hashing,
+                    None,
+                    {**person, "password": DEMO_PASSWORD},
+                    default_timezone=runtime.settings.default_timezone,
+                )
+                for person in DEMO_STAFF
+            }
+            referral = referrals.submit_referral(
+                session, staff["teacher"], DEMO_REFERRAL, settings=runtime.settings, now=now
+            )
+            enrolment = referrals.decide_referral(
+                session,
+                staff["coordinator"],
+                referral.id,
+                decision="accept",
+                reason="Demo",
+                settings=runtime.settings,
+                now=now,
+            )
+            for mentor in ("housing", "wellbeing"):
+                people.assign_mentor(
+                    session,
+                    staff["coordinator"],
+                    enrolment.young_person.id,
+                    staff[mentor].id,
+                    now=now,
+                )
+            click.echo(f"Young person's activation code: {enrolment.activation_code}")
+    click.echo(f"Staff accounts (password {DEMO_PASSWORD}):")
+    for person in DEMO_STAFF:
+        click.echo(f"  {person['role']:<12} {person['email']}")
 
 
 def register_commands(app: Flask) -> None:

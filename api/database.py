@@ -29,7 +29,9 @@ def finish_session(*, commit: bool) -> None:
         else:
             session.rollback()
     except SQLAlchemyError:
-        log.warning("could not %s after an error", "commit" if commit else "roll back", exc_info=True)
+        log.warning(
+            "could not %s after an error", "commit" if commit else "roll back", exc_info=True
+        )
         session.close()
         g.pop("db_session", None)
 

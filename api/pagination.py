@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from flask_smorest import Page
+from typing import Any
+
+from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import Select, func, select
 
 from api.database import db_session
 
 
-class SelectPage(Page):
-    """`collection` is a `select()` with a stable order (ending in a unique column)."""
+def fetch_page(query: Select[Any], pagination: PaginationParameters) -> list[Any]:
+    """The requested page of `query` (which must have a stable order); sets the total count.
 
-    @property
-    def items(self) -> list:
-        query: Select = self.collection
-        params = self.page_params
-        return list(db_session().scalars(query.limit(params.page_size).offset(params.first_item)))
-
-    @property
-    def item_count(self) -> int:
-        query: Select = self.collection
-        return db_session().scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    Handlers fetch the page themselves, rather than leaving it to the decorator, so that
+    they can audit what was shown and commit before answering.
+    """
+    pagination.item_count = db_session().scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())
+    )
+    return list(
+        db_session()
+        .scalars(query.limit(pagination.page_size).offset(pagination.first_item))
+        .unique()
+    )

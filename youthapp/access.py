@@ -3,15 +3,18 @@
 Role gates (may this role use this endpoint at all?) answer 403 and live on the routes.
 Object scope (is this record the caller's to see?) lives here, as queries: a record
 outside the caller's scope is simply not found, so it answers 404 and its existence does
-not leak.
+not leak. Where a caller can see a record but not change it, the service says 403 after
+the scoped fetch, so a 403 only ever tells them what they could already see.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+import uuid
+
+from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
 from youthapp.errors import Forbidden
-from youthapp.models import User
+from youthapp.models import Assignment, Referral, User, YoungPerson
 
 ADMIN = "admin"
 COORDINATOR = "coordinator"
@@ -21,14 +24,50 @@ YOUNG_PERSON = "young_person"
 
 
 def require_role(actor: User, *roles: str) -> None:
-    """For services reached from more than one door (API, CLI, scheduler)."""
     if actor.role not in roles:
         raise Forbidden()
+
+
+def actively_assigned(mentor_id: uuid.UUID, young_person_id: ColumnElement) -> ColumnElement[bool]:
+    """The mentor has a live (not ended) assignment to the young person."""
+    return exists().where(
+        Assignment.young_person_id == young_person_id,
+        Assignment.mentor_id == mentor_id,
+        Assignment.ended_at.is_(None),
+    )
+
+
+def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
+    """Whether `actor` may see, as staff, the young person whose id is `young_person_id`.
+
+    Coordinators see everyone; a mentor sees those actively assigned to them. Referrers
+    and admins see no young person's record, and young people reach their own only
+    through `/me`, in views without staff-only fields, so to them these are not found.
+    """
+    if actor.role == COORDINATOR:
+        return true()
+    if actor.role == MENTOR:
+        return actively_assigned(actor.id, young_person_id)
+    return false()
+
+
+def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
+    return select(YoungPerson).where(staff_scope(actor, YoungPerson.id))
+
+
+def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:
+    """Coordinators see every referral; a referrer sees their own; nobody else any."""
+    query = select(Referral)
+    if actor.role == COORDINATOR:
+        return query
+    if actor.role == REFERRER:
+        return query.where(Referral.referrer_id == actor.id)
+    return query.where(false())
 
 
 def staff_accounts_visible_to(actor: User) -> Select[tuple[User]]:
     """Staff accounts are managed by admins only; young people's accounts are never listed."""
     query = select(User).where(User.role != YOUNG_PERSON)
     if actor.role != ADMIN:
-        return query.where(False)
+        return query.where(false())
     return query

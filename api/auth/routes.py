@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 
 from api.auth.schemas import (
+    ActivationSchema,
     LoginSchema,
     MeSchema,
     PreferencesSchema,
@@ -21,10 +22,11 @@ from api.extensions import (
 from api.openapi import retry_after_header
 from api.tokens import token_pair
 from youthapp.clock import utcnow
-from youthapp.services import accounts, auth
+from youthapp.services import accounts, activation, auth
 
-blp = Blueprint("auth", __name__, url_prefix="/api/v1",
-                description="Sign-in, tokens, and your own account")
+blp = Blueprint(
+    "auth", __name__, url_prefix="/api/v1", description="Sign-in, tokens, and your own account"
+)
 
 
 @blp.route("/auth/login")
@@ -36,9 +38,39 @@ class Login(MethodView):
     def post(self, credentials):
         """Sign in with email and password."""
         issued = auth.login(
-            db_session(), runtime().hashing, runtime().login_policy,
-            email=credentials["email"], password=credentials["password"],
-            client_address=client_address(), now=utcnow(),
+            db_session(),
+            runtime().hashing,
+            runtime().login_policy,
+            email=credentials["email"],
+            password=credentials["password"],
+            client_address=client_address(),
+            now=utcnow(),
+            session_lifetime=runtime().session_lifetime,
+        )
+        db_session().commit()
+        return token_pair(issued)
+
+
+@blp.route("/auth/activate")
+class Activate(MethodView):
+    @blp.arguments(ActivationSchema)
+    @blp.response(201, TokenPairSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS", headers=retry_after_header())
+    def post(self, data):
+        """A young person turns their activation code into an account, and is signed in."""
+        issued = activation.activate(
+            db_session(),
+            runtime().hashing,
+            runtime().login_policy,
+            runtime().settings,
+            activation_code=data["activation_code"],
+            email=data["email"],
+            password=data["password"],
+            client_address=client_address(),
+            now=utcnow(),
             session_lifetime=runtime().session_lifetime,
         )
         db_session().commit()
@@ -58,7 +90,10 @@ class Refresh(MethodView):
         verify_jwt_in_request(refresh=True)
         claims = get_jwt()
         issued = auth.rotate_refresh_token(
-            db_session(), jti=claims["jti"], session_id=claims.get("sid"), now=utcnow(),
+            db_session(),
+            jti=claims["jti"],
+            session_id=claims.get("sid"),
+            now=utcnow(),
             lifetime=runtime().session_lifetime,
         )
         db_session().commit()
@@ -71,7 +106,7 @@ class Logout(MethodView):
     @blp.response(204)
     def post(self):
         """Sign out: this access token and every refresh token of its sign-in stop working."""
-        auth.end_session(db_session(), get_jwt()["sid"], now=utcnow(), reason="logout")
+        auth.logout(db_session(), current_user(), get_jwt()["sid"], now=utcnow())
         db_session().commit()
 
 

@@ -8,8 +8,24 @@ from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES
 
 class LoginSchema(StrictSchema):
     email = Email(required=True)
-    password = fields.String(required=True, validate=validate.Length(min=1, max=1024),
-                             load_only=True)
+    password = fields.String(
+        required=True, validate=validate.Length(min=1, max=1024), load_only=True
+    )
+
+
+class ActivationSchema(StrictSchema):
+    activation_code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"example": "7KQM-2XPA-H9TD"},
+    )
+    email = Email(required=True)
+    password = fields.String(
+        required=True,
+        validate=validate.Length(max=1024),
+        load_only=True,
+        metadata={"description": "At least 10 characters, not a common password"},
+    )
 
 
 class QuietHoursSchema(StrictSchema):
@@ -31,9 +47,17 @@ class PreferencesUpdateSchema(StrictSchema):
     discreet_mode = fields.Boolean()
     location_sharing = fields.Boolean()
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
-    language = fields.String(validate=validate.Regexp(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                                                      error="Use a language code such as en or pl."))
-    timezone = Timezone(validate=validate.Length(max=64))
+    # \Z, not $: a "$" also matches before a trailing newline. 35 is the stored length.
+    language = fields.String(
+        validate=[
+            validate.Length(max=35),
+            validate.Regexp(
+                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z", error="Use a language code such as en or pl."
+            ),
+        ],
+        metadata={"example": "en"},
+    )
+    timezone = Timezone(metadata={"example": "Europe/London"})
 
     @validates_schema
     def quiet_hours_differ(self, data, **kwargs):
@@ -48,11 +72,18 @@ class MeSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     display_name = fields.String(required=True)
     is_active = fields.Boolean(required=True)
-    specialty = fields.String(allow_none=True, validate=validate.OneOf(MENTOR_SPECIALTIES),
-                              metadata={"description": "Mentors only"})
-    referrer_type = fields.String(allow_none=True, validate=validate.OneOf(REFERRER_TYPES),
-                                  metadata={"description": "Referrers only"})
+    specialty = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(MENTOR_SPECIALTIES),
+        metadata={"description": "Mentors only"},
+    )
+    referrer_type = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(REFERRER_TYPES),
+        metadata={"description": "Referrers only"},
+    )
     organisation = fields.String(allow_none=True, metadata={"description": "Referrers only"})
+    young_person_id = fields.UUID(allow_none=True, metadata={"description": "Young people only"})
     preferences = fields.Nested(PreferencesSchema, required=True)
     created_at = AwareDateTime(required=True)
 
@@ -61,6 +92,8 @@ class TokenPairSchema(Schema):
     access_token = fields.String(required=True)
     refresh_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
-    expires_in = fields.Integer(required=True, metadata={"description": "Seconds the access token lasts"})
+    expires_in = fields.Integer(
+        required=True, metadata={"description": "Seconds the access token lasts"}
+    )
     refresh_expires_in = fields.Integer(required=True)
     user = fields.Nested(MeSchema, required=True)

@@ -1,15 +1,24 @@
 """The programme's records, one module per area; importing this package registers them all."""
 
+from youthapp.models.audit import AuditEvent
 from youthapp.models.auth import AuthFailure, AuthSession, RefreshToken
+from youthapp.models.people import YOUNG_PERSON_STATUSES, Assignment, YoungPerson
+from youthapp.models.referrals import REFERRAL_STATUSES, Referral
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
     "MENTOR_SPECIALTIES",
+    "REFERRAL_STATUSES",
     "REFERRER_TYPES",
     "ROLES",
     "STAFF_ROLES",
+    "YOUNG_PERSON_STATUSES",
+    "Assignment",
+    "AuditEvent",
     "AuthFailure",
     "AuthSession",
     "RefreshToken",
+    "Referral",
     "User",
+    "YoungPerson",
 ]

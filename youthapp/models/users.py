@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import CheckConstraint, String, Time
+from sqlalchemy import CheckConstraint, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
 from youthapp.db import Base, IdMixin, TimestampMixin
@@ -39,7 +40,9 @@ class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(_in("role", ROLES), name="role"),
-        CheckConstraint(f"specialty IS NULL OR {_in('specialty', MENTOR_SPECIALTIES)}", name="specialty"),
+        CheckConstraint(
+            f"specialty IS NULL OR {_in('specialty', MENTOR_SPECIALTIES)}", name="specialty"
+        ),
         CheckConstraint(
             f"referrer_type IS NULL OR {_in('referrer_type', REFERRER_TYPES)}", name="referrer_type"
         ),
@@ -55,6 +58,10 @@ class User(IdMixin, TimestampMixin, Base):
     referrer_type: Mapped[str | None] = mapped_column(String(30))
     organisation: Mapped[str | None] = mapped_column(String(200))
     last_login_at: Mapped[datetime | None]
+    # Set for role young_person: the enrolled record this account belongs to.
+    young_person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("young_people.id"), unique=True
+    )
 
     # Preferences, with the privacy-protective defaults the Children's Code asks for.
     discreet_mode: Mapped[bool] = mapped_column(default=True)
@@ -73,5 +80,6 @@ class User(IdMixin, TimestampMixin, Base):
         quiet = None
         if self.quiet_hours_start is not None and self.quiet_hours_end is not None:
             quiet = QuietHours(self.quiet_hours_start, self.quiet_hours_end)
-        return Preferences(self.discreet_mode, self.location_sharing, quiet, self.language,
-                           self.timezone)
+        return Preferences(
+            self.discreet_mode, self.location_sharing, quiet, self.language, self.timezone
+        )

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from youthapp import access
+from youthapp import access, audit
 from youthapp.errors import Conflict, InvalidInput, NotFound
 from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, STAFF_ROLES, User
-from youthapp.services import auth
+from youthapp.services import auth, throttle
 from youthapp.services.passwords import PasswordHashing, password_problems
+
+# The stored lengths (see models/users.py); the API checks them too, but the command line
+# and other callers come through here only.
+EMAIL_MAX_LENGTH = 254
+DISPLAY_NAME_MAX_LENGTH = 100
+ORGANISATION_MAX_LENGTH = 200
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+def _check_account_text(
+    email: str | None, display_name: str | None, organisation: str | None
+) -> None:
+    """Text every door must respect: what the API's schemas check, for callers without them."""
+    errors: dict[str, list[str]] = {}
+    if email is not None and (len(email) > EMAIL_MAX_LENGTH or not _EMAIL.fullmatch(email)):
+        errors["email"] = ["Not a valid email address."]
+    if display_name is not None and not 1 <= len(display_name) <= DISPLAY_NAME_MAX_LENGTH:
+        errors["display_name"] = [
+            f"Use 1 to {DISPLAY_NAME_MAX_LENGTH} characters, not only spaces."
+        ]
+    if organisation is not None and len(organisation) > ORGANISATION_MAX_LENGTH:
+        errors["organisation"] = [f"Use at most {ORGANISATION_MAX_LENGTH} characters."]
+    if errors:
+        raise InvalidInput("The account details are not valid.", errors=errors)
 
 
 def check_password(password: str, email: str | None, field: str = "password") -> None:
@@ -28,31 +53,43 @@ def check_password(password: str, email: str | None, field: str = "password") ->
 
 
 def create_staff_user(
-    session: Session, hashing: PasswordHashing, actor: User | None, data: Mapping[str, Any]
+    session: Session,
+    hashing: PasswordHashing,
+    actor: User | None,
+    data: Mapping[str, Any],
+    *,
+    default_timezone: str = "Europe/London",
 ) -> User:
     """Create a staff account; `actor` is None only for the operator's command line."""
     if actor is not None:
         access.require_role(actor, access.ADMIN)
     role = data["role"]
     if role not in STAFF_ROLES:
-        raise InvalidInput("Staff accounts are mentors, coordinators, referrers or admins.",
-                           errors={"role": [f"Must be one of: {', '.join(STAFF_ROLES)}."]})
+        raise InvalidInput(
+            "Staff accounts are mentors, coordinators, referrers or admins.",
+            errors={"role": [f"Must be one of: {', '.join(STAFF_ROLES)}."]},
+        )
     email = normalise_email(data["email"])
+    display_name = data["display_name"].strip()
+    organisation = _clean_organisation(data.get("organisation"))
+    _check_account_text(email, display_name, organisation)
     check_password(data["password"], email)
-    _check_role_details(role, data.get("specialty"), data.get("referrer_type"), data.get("organisation"))
+    _check_role_details(role, data.get("specialty"), data.get("referrer_type"), organisation)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("An account with this email already exists.")
     user = User(
         email=email,
         password_hash=hashing.hash(data["password"]),
         role=role,
-        display_name=data["display_name"].strip(),
+        display_name=display_name,
         specialty=data.get("specialty"),
         referrer_type=data.get("referrer_type"),
-        organisation=(data.get("organisation") or "").strip() or None,
+        organisation=organisation,
+        timezone=default_timezone,
     )
     session.add(user)
     session.flush()
+    audit.record(session, actor, "user.created", subject=("user", user.id), details={"role": role})
     return user
 
 
@@ -81,16 +118,23 @@ def update_staff_user(
     now: datetime,
 ) -> User:
     user = get_staff_user(session, actor, user_id)
-    if "display_name" in changes:
-        user.display_name = changes["display_name"].strip()
-    for name in ("specialty", "referrer_type", "organisation"):
+    display_name = changes["display_name"].strip() if "display_name" in changes else None
+    organisation = _clean_organisation(changes.get("organisation"))
+    _check_account_text(None, display_name, organisation)
+    if display_name is not None:
+        user.display_name = display_name
+    for name in ("specialty", "referrer_type"):
         if name in changes:
             setattr(user, name, changes[name])
+    if "organisation" in changes:
+        user.organisation = organisation
     _check_role_details(user.role, user.specialty, user.referrer_type, user.organisation)
     if "password" in changes:
         check_password(changes["password"], user.email)
         user.password_hash = hashing.hash(changes["password"])
         auth.end_all_sessions(session, user.id, now=now, reason="password_reset")
+        # A reset is how a locked-out user gets back in; the lockout guarded the old password.
+        throttle.clear_account(session, auth.LOGIN, throttle.account_key(user.email))
     if changes.get("is_active") is False and user.is_active:
         if user.role == access.ADMIN and _active_admin_count(session) <= 1:
             raise Conflict("This is the last active admin; make another admin first.")
@@ -99,6 +143,14 @@ def update_staff_user(
     elif changes.get("is_active") is True:
         user.is_active = True
     session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.updated",
+        subject=("user", user.id),
+        now=now,
+        details={"fields": sorted(changes)},
+    )  # names only: never a password
     return user
 
 
@@ -113,6 +165,10 @@ def update_preferences(session: Session, user: User, changes: Mapping[str, Any])
         user.quiet_hours_end = quiet["end"] if quiet else None
     session.flush()
     return user
+
+
+def _clean_organisation(organisation: str | None) -> str | None:
+    return (organisation or "").strip() or None
 
 
 def _check_role_details(
@@ -139,6 +195,16 @@ def _check_role_details(
 
 
 def _active_admin_count(session: Session) -> int:
-    return session.scalar(
-        select(func.count()).select_from(User).where(User.role == access.ADMIN, User.is_active.is_(True))
-    )
+    """Active admins, counted under a row lock.
+
+    Two admins deactivating each other at once would each count two and leave none; the
+    lock makes the second wait for the first and count again (on PostgreSQL a locked row
+    that no longer matches drops out; SQLite serialises writers anyway).
+    """
+    locked = session.scalars(
+        select(User.id)
+        .where(User.role == access.ADMIN, User.is_active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    return len(locked)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from youthapp import audit
 from youthapp.errors import Unauthenticated
 from youthapp.models import AuthSession, RefreshToken, User
 from youthapp.services import throttle
@@ -46,15 +47,21 @@ def login(
     password_ok = hashing.verify(user.password_hash if user else None, password)
     if not (user and password_ok and user.is_active):
         throttle.record_failure(session, LOGIN, key, client_address, now)
+        audit.record(
+            session, user, "auth.login_failed", now=now, subject=("user", user.id) if user else None
+        )
         raise Unauthenticated(WRONG_CREDENTIALS, keep_changes=True)
     throttle.clear_account(session, LOGIN, key)
+    audit.record(session, user, "auth.login", subject=("user", user.id), now=now)
     if hashing.needs_rehash(user.password_hash):
         user.password_hash = hashing.hash(password)
     user.last_login_at = now
     return start_session(session, user, now=now, lifetime=session_lifetime)
 
 
-def start_session(session: Session, user: User, *, now: datetime, lifetime: timedelta) -> IssuedSession:
+def start_session(
+    session: Session, user: User, *, now: datetime, lifetime: timedelta
+) -> IssuedSession:
     auth_session = AuthSession(user_id=user.id, created_at=now, expires_at=now + lifetime)
     session.add(auth_session)
     session.flush()
@@ -84,6 +91,13 @@ def rotate_refresh_token(
         known = session.get(RefreshToken, jti)
         if known is not None and known.session_id == session_id:
             end_session(session, session_id, now=now, reason="refresh_token_reused")
+            audit.record(
+                session,
+                None,
+                "auth.refresh_token_reused",
+                now=now,
+                subject=("auth_session", session_id),
+            )
             raise Unauthenticated(
                 "This sign-in was ended because its refresh token was used twice. Sign in again.",
                 keep_changes=True,
@@ -91,15 +105,24 @@ def rotate_refresh_token(
         raise Unauthenticated("The refresh token is not valid.")
     user, auth_session = _live_session(session, session_id, now)
     auth_session.expires_at = now + lifetime
-    return IssuedSession(user=user, session_id=session_id, refresh_jti=_new_refresh_token(session, session_id, now))
+    return IssuedSession(
+        user=user, session_id=session_id, refresh_jti=_new_refresh_token(session, session_id, now)
+    )
 
 
-def end_session(session: Session, session_id: uuid.UUID | str, *, now: datetime, reason: str) -> None:
+def end_session(
+    session: Session, session_id: uuid.UUID | str, *, now: datetime, reason: str
+) -> None:
     session.execute(
         update(AuthSession)
         .where(AuthSession.id == _parse_id(session_id), AuthSession.revoked_at.is_(None))
         .values(revoked_at=now, revoked_reason=reason)
     )
+
+
+def logout(session: Session, user: User, session_id: str, *, now: datetime) -> None:
+    end_session(session, session_id, now=now, reason="logout")
+    audit.record(session, user, "auth.logout", subject=("auth_session", session_id), now=now)
 
 
 def end_all_sessions(session: Session, user_id: uuid.UUID, *, now: datetime, reason: str) -> None:
@@ -118,7 +141,9 @@ def authenticate(session: Session, *, user_id: str, session_id: str, now: dateti
     return user
 
 
-def _live_session(session: Session, session_id: uuid.UUID, now: datetime) -> tuple[User, AuthSession]:
+def _live_session(
+    session: Session, session_id: uuid.UUID, now: datetime
+) -> tuple[User, AuthSession]:
     row = session.execute(
         select(User, AuthSession)
         .join(AuthSession, AuthSession.user_id == User.id)

@@ -72,7 +72,9 @@ def check_allowed(
 
 
 def record_failure(session: Session, purpose: str, key: str, address: str, now: datetime) -> None:
-    session.add(AuthFailure(purpose=purpose, account_key=key, client_address=address, occurred_at=now))
+    session.add(
+        AuthFailure(purpose=purpose, account_key=key, client_address=address, occurred_at=now)
+    )
     session.flush()
 
 

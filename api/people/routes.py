@@ -1,0 +1,115 @@
+"""Young people's records and mentor assignments, for coordinators and assigned mentors."""
+
+from flask.views import MethodView
+
+from api.database import db_session
+from api.extensions import Blueprint, current_user, runtime
+from api.pagination import fetch_page
+from api.people.schemas import (
+    ActivationCodeSchema,
+    AssignmentCreateSchema,
+    AssignmentSchema,
+    YoungPersonQueryArgsSchema,
+    YoungPersonSchema,
+    YoungPersonUpdateSchema,
+)
+from youthapp.access import COORDINATOR, MENTOR
+from youthapp.clock import utcnow
+from youthapp.services import activation, people
+
+blp = Blueprint(
+    "young_people",
+    __name__,
+    url_prefix="/api/v1/young-people",
+    description="Young people on the programme, and their mentors",
+)
+
+
+@blp.route("")
+class YoungPeople(MethodView):
+    @blp.roles_required(COORDINATOR, MENTOR)
+    @blp.arguments(YoungPersonQueryArgsSchema, location="query")
+    @blp.response(200, YoungPersonSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """Young people: all for coordinators, those assigned to them for mentors."""
+        actor = current_user()
+        page = fetch_page(people.young_people_query(actor, **filters), pagination_parameters)
+        people.record_listed(db_session(), actor, page)
+        db_session().commit()
+        return page
+
+
+@blp.route("/<uuid:young_person_id>")
+class YoungPersonById(MethodView):
+    @blp.login_required
+    @blp.response(200, YoungPersonSchema)
+    def get(self, young_person_id):
+        """A young person's record."""
+        young_person = people.view_young_person(db_session(), current_user(), young_person_id)
+        db_session().commit()
+        return young_person
+
+    @blp.login_required
+    @blp.arguments(YoungPersonUpdateSchema)
+    @blp.response(200, YoungPersonSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    def patch(self, changes, young_person_id):
+        """Change status (active, paused, exited) or contact details (coordinators)."""
+        young_person = people.update_young_person(
+            db_session(), current_user(), young_person_id, changes, now=utcnow()
+        )
+        db_session().commit()
+        return young_person
+
+
+@blp.route("/<uuid:young_person_id>/activation-code")
+class ActivationCode(MethodView):
+    @blp.login_required
+    @blp.response(201, ActivationCodeSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, young_person_id):
+        """Issue a new activation code (coordinators); the old one stops working."""
+        code, expires_at = activation.reissue_code(
+            db_session(), current_user(), young_person_id, settings=runtime().settings, now=utcnow()
+        )
+        db_session().commit()
+        return {"activation_code": code, "expires_at": expires_at}
+
+
+@blp.route("/<uuid:young_person_id>/assignments")
+class Assignments(MethodView):
+    @blp.login_required
+    @blp.response(200, AssignmentSchema(many=True))
+    def get(self, young_person_id):
+        """Every assignment of the young person, ended ones included."""
+        assignments = people.list_assignments(db_session(), current_user(), young_person_id)
+        db_session().commit()
+        return assignments
+
+    @blp.login_required
+    @blp.arguments(AssignmentCreateSchema)
+    @blp.response(201, AssignmentSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, young_person_id):
+        """Assign a mentor (coordinators); the mentor's specialty comes with it."""
+        assignment = people.assign_mentor(
+            db_session(), current_user(), young_person_id, data["mentor_id"], now=utcnow()
+        )
+        db_session().commit()
+        return assignment
+
+
+@blp.route("/<uuid:young_person_id>/assignments/<uuid:assignment_id>")
+class AssignmentById(MethodView):
+    @blp.login_required
+    @blp.response(204)
+    @blp.alt_response(403, response="FORBIDDEN")
+    def delete(self, young_person_id, assignment_id):
+        """End an assignment (kept in history); the mentor loses access at once."""
+        people.end_assignment(
+            db_session(), current_user(), young_person_id, assignment_id, now=utcnow()
+        )
+        db_session().commit()

@@ -1,0 +1,68 @@
+"""Shapes of young people's records and their mentors' assignments, for staff."""
+
+from marshmallow import Schema, fields, validate
+
+from api.fields import AwareDateTime, Email, StrictSchema, Text
+from api.referrals.schemas import PHONE
+from youthapp.models import MENTOR_SPECIALTIES, YOUNG_PERSON_STATUSES
+from youthapp.vocabulary import DOMAINS, LONDON_BOROUGHS
+
+
+class MentorSummarySchema(Schema):
+    id = fields.UUID(required=True)
+    display_name = fields.String(required=True)
+    specialty = fields.String(required=True, validate=validate.OneOf(MENTOR_SPECIALTIES))
+
+
+class AssignmentSchema(Schema):
+    id = fields.UUID(required=True)
+    young_person_id = fields.UUID(required=True)
+    mentor_id = fields.UUID(required=True)
+    specialty = fields.String(required=True, validate=validate.OneOf(MENTOR_SPECIALTIES))
+    mentor = fields.Nested(MentorSummarySchema, required=True)
+    started_at = AwareDateTime(required=True)
+    ended_at = AwareDateTime(allow_none=True)
+    is_live = fields.Boolean(required=True)
+
+
+class AssignmentCreateSchema(StrictSchema):
+    mentor_id = fields.UUID(required=True)
+
+
+class YoungPersonSchema(Schema):
+    id = fields.UUID(required=True)
+    first_name = fields.String(required=True)
+    last_name = fields.String(required=True)
+    date_of_birth = fields.Date(required=True)
+    borough = fields.String(required=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    needs = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True)
+    status = fields.String(required=True, validate=validate.OneOf(YOUNG_PERSON_STATUSES))
+    has_account = fields.Boolean(required=True, metadata={"description": "Activated on the app"})
+    activation_code_expires_at = AwareDateTime(allow_none=True)
+    mentors = fields.List(
+        fields.Nested(AssignmentSchema),
+        attribute="assignments",
+        required=True,
+        metadata={"description": "Live assignments"},
+    )
+    created_at = AwareDateTime(required=True)
+    updated_at = AwareDateTime(required=True)
+
+
+class YoungPersonUpdateSchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(YOUNG_PERSON_STATUSES))
+    phone = fields.String(allow_none=True, validate=[validate.Length(max=30), PHONE])
+    email = Email(allow_none=True)
+    borough = Text(40, min_length=1, metadata={"enum": list(LONDON_BOROUGHS)})
+
+
+class YoungPersonQueryArgsSchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(YOUNG_PERSON_STATUSES))
+    q = Text(100, metadata={"description": "Search by name"})
+
+
+class ActivationCodeSchema(Schema):
+    activation_code = fields.String(required=True, metadata={"example": "7KQM-2XPA-H9TD"})
+    expires_at = AwareDateTime(required=True)

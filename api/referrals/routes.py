@@ -1,0 +1,130 @@
+"""Referrals: referrers submit and follow them; coordinators decide."""
+
+from flask import jsonify
+from flask.views import MethodView
+
+from api.database import db_session
+from api.extensions import Blueprint, current_user, runtime
+from api.pagination import fetch_page
+from api.referrals.schemas import (
+    DecisionSchema,
+    EnrolmentSchema,
+    ReferralCreateSchema,
+    ReferralQueryArgsSchema,
+    ReferralSchema,
+    ReferralStatusSchema,
+)
+from youthapp.access import COORDINATOR, REFERRER
+from youthapp.clock import utcnow
+from youthapp.models import Referral, User
+from youthapp.services import referrals
+
+blp = Blueprint(
+    "referrals",
+    __name__,
+    url_prefix="/api/v1/referrals",
+    description="Referrals into the programme",
+)
+
+_REFERRAL = ReferralSchema()
+
+
+class _StatusOnly:
+    """A referral seen through the status fields alone: any other field reads as absent."""
+
+    FIELDS = frozenset(ReferralStatusSchema().fields)
+
+    def __init__(self, referral: Referral) -> None:
+        self._referral = referral
+
+    def __getattr__(self, name: str):
+        if name in self.FIELDS:
+            return getattr(self._referral, name)
+        raise AttributeError(name)
+
+
+def shown_to(actor: User, referral: Referral) -> Referral | _StatusOnly:
+    """A referrer follows only the status of their referral; a coordinator reads it all."""
+    return referral if actor.role == COORDINATOR else _StatusOnly(referral)
+
+
+@blp.route("")
+class Referrals(MethodView):
+    @blp.roles_required(REFERRER)
+    @blp.arguments(ReferralCreateSchema)
+    @blp.response(201, ReferralStatusSchema)
+    def post(self, data):
+        """Refer a young person (their consent must have been obtained)."""
+        referral = referrals.submit_referral(
+            db_session(), current_user(), data, settings=runtime().settings, now=utcnow()
+        )
+        db_session().commit()
+        return referral
+
+    @blp.roles_required(REFERRER, COORDINATOR)
+    @blp.arguments(ReferralQueryArgsSchema, location="query")
+    @blp.response(200, ReferralSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """Referrals: a referrer's own (status only), or all for coordinators; newest first."""
+        actor = current_user()
+        page = fetch_page(referrals.referrals_query(actor, **filters), pagination_parameters)
+        referrals.record_listed(db_session(), actor, page)
+        db_session().commit()
+        return [shown_to(actor, referral) for referral in page]
+
+
+@blp.route("/<uuid:referral_id>")
+class ReferralById(MethodView):
+    @blp.login_required
+    @blp.response(200, ReferralSchema)
+    def get(self, referral_id):
+        """One referral (status fields only for its referrer)."""
+        referral = referrals.get_referral(db_session(), current_user(), referral_id)
+        db_session().commit()
+        return shown_to(current_user(), referral)
+
+
+@blp.route("/<uuid:referral_id>/withdraw")
+class WithdrawReferral(MethodView):
+    @blp.login_required
+    @blp.response(200, ReferralStatusSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, referral_id):
+        """Withdraw your referral while it is still submitted."""
+        referral = referrals.withdraw_referral(
+            db_session(), current_user(), referral_id, now=utcnow()
+        )
+        db_session().commit()
+        return referral
+
+
+@blp.route("/<uuid:referral_id>/decision")
+class DecideReferral(MethodView):
+    @blp.login_required
+    @blp.arguments(DecisionSchema)
+    @blp.response(201, EnrolmentSchema, description="Accepted: the young person is enrolled")
+    @blp.alt_response(200, schema=ReferralSchema, description="Declined", success=True)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, decision, referral_id):
+        """Accept (enrol, with an activation code) or decline a referral, once."""
+        outcome = referrals.decide_referral(
+            db_session(),
+            current_user(),
+            referral_id,
+            decision=decision["decision"],
+            reason=decision.get("reason"),
+            settings=runtime().settings,
+            now=utcnow(),
+        )
+        db_session().commit()
+        if isinstance(outcome, Referral):
+            return jsonify(_REFERRAL.dump(outcome))
+        return {
+            "young_person_id": outcome.young_person.id,
+            "activation_code": outcome.activation_code,
+            "activation_code_expires_at": outcome.young_person.activation_code_expires_at,
+            "referral": outcome.referral,
+        }

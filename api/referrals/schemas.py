@@ -1,0 +1,88 @@
+"""Shapes of referrals: what a referrer sends, what they may follow, what a coordinator reads."""
+
+from marshmallow import Schema, fields, validate
+
+from api.fields import AwareDateTime, Email, StrictSchema, Text
+from youthapp.models import REFERRAL_STATUSES, REFERRER_TYPES
+from youthapp.vocabulary import DOMAINS, LONDON_BOROUGHS
+
+PHONE = validate.Regexp(
+    r"^\+?[0-9][0-9 ()-]{6,24}$", error="Use a phone number such as 07700 900123."
+)
+
+
+class ReferralCreateSchema(StrictSchema):
+    first_name = Text(100, min_length=1, required=True)
+    last_name = Text(100, min_length=1, required=True)
+    date_of_birth = fields.Date(required=True, metadata={"example": "2010-05-17"})
+    borough = Text(
+        40,
+        min_length=1,
+        required=True,
+        metadata={"description": "A London borough", "enum": list(LONDON_BOROUGHS)},
+    )
+    phone = fields.String(allow_none=True, validate=[validate.Length(max=30), PHONE])
+    email = Email(allow_none=True)
+    needs = fields.List(
+        fields.String(validate=validate.OneOf(DOMAINS)),
+        required=True,
+        validate=validate.Length(min=1, max=len(DOMAINS)),
+    )
+    reason = Text(2000, min_length=1, required=True)
+    risk_notes = Text(4000, allow_none=True, metadata={"description": "Staff only"})
+    consent_obtained = fields.Boolean(required=True, metadata={"description": "Must be true"})
+
+
+class ReferralStatusSchema(Schema):
+    """What the referrer who made it may follow: its status, not the case."""
+
+    id = fields.UUID(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(REFERRAL_STATUSES))
+    initials = fields.String(required=True, metadata={"description": "The young person's initials"})
+    referrer_type = fields.String(required=True, validate=validate.OneOf(REFERRER_TYPES))
+    organisation = fields.String(required=True)
+    created_at = AwareDateTime(required=True)
+    updated_at = AwareDateTime(required=True)
+    decided_at = AwareDateTime(allow_none=True)
+    withdrawn_at = AwareDateTime(allow_none=True)
+
+
+class ReferralSchema(ReferralStatusSchema):
+    """The whole referral, for coordinators; referrers get only the status fields."""
+
+    referrer_id = fields.UUID()
+    first_name = fields.String()
+    last_name = fields.String()
+    date_of_birth = fields.Date()
+    borough = fields.String()
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    needs = fields.List(fields.String(validate=validate.OneOf(DOMAINS)))
+    reason = fields.String()
+    risk_notes = fields.String(allow_none=True)
+    consent_obtained = fields.Boolean()
+    decision_reason = fields.String(allow_none=True)
+    decided_by_id = fields.UUID(allow_none=True)
+    young_person_id = fields.UUID(allow_none=True)
+
+
+class ReferralQueryArgsSchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
+
+
+class DecisionSchema(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(("accept", "decline")))
+    reason = Text(2000, allow_none=True, metadata={"description": "Required to decline"})
+
+
+class EnrolmentSchema(Schema):
+    young_person_id = fields.UUID(required=True)
+    activation_code = fields.String(
+        required=True,
+        metadata={
+            "description": "Give it to the young person; it is shown only once",
+            "example": "7KQM-2XPA-H9TD",
+        },
+    )
+    activation_code_expires_at = AwareDateTime(required=True)
+    referral = fields.Nested(ReferralSchema, required=True)

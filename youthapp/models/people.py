@@ -1,0 +1,76 @@
+"""Young people enrolled in the programme, and their mentors' assignments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.models.users import User
+
+YOUNG_PERSON_STATUSES = ("active", "paused", "exited")
+
+
+class YoungPerson(IdMixin, TimestampMixin, Base):
+    __tablename__ = "young_people"
+    __table_args__ = (CheckConstraint("status IN ('active', 'paused', 'exited')", name="status"),)
+
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    # Lower-cased "first last" for search by name without a function index.
+    search_name: Mapped[str] = mapped_column(String(201), index=True)
+    date_of_birth: Mapped[date]
+    borough: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    status_changed_at: Mapped[datetime | None]
+    # The activation code is kept only as a keyed hash; reissuing replaces it.
+    activation_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    activation_code_expires_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="young_person", lazy="raise", order_by="Assignment.started_at"
+    )
+
+    @property
+    def has_account(self) -> bool:
+        return self.activated_at is not None
+
+
+class Assignment(IdMixin, Base):
+    """A mentor's link to a young person; ending it keeps the row as history."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        # One live assignment per mentor and young person; ended ones are history.
+        Index(
+            "uq_assignments_live",
+            "young_person_id",
+            "mentor_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_assignments_mentor_live", "mentor_id", "ended_at"),
+    )
+
+    young_person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("young_people.id"), index=True)
+    mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    specialty: Mapped[str] = mapped_column(String(30))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    assigned_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+
+    young_person: Mapped[YoungPerson] = relationship(back_populates="assignments", lazy="raise")
+    mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], lazy="raise")
+
+    @property
+    def is_live(self) -> bool:
+        return self.ended_at is None

@@ -1,0 +1,51 @@
+"""Referrals: a professional's request that a young person be helped."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from youthapp.db import Base, IdMixin, TimestampMixin
+
+REFERRAL_STATUSES = ("submitted", "accepted", "declined", "withdrawn")
+
+
+class Referral(IdMixin, TimestampMixin, Base):
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('submitted', 'accepted', 'declined', 'withdrawn')", name="status"
+        ),
+        CheckConstraint("consent_obtained", name="consent_obtained"),
+    )
+
+    referrer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    # Copied from the referrer's account at the time, so later account edits don't rewrite it.
+    referrer_type: Mapped[str] = mapped_column(String(30))
+    organisation: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date]
+    borough: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    needs: Mapped[list[str]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    risk_notes: Mapped[str | None] = mapped_column(Text)
+    consent_obtained: Mapped[bool]
+    status: Mapped[str] = mapped_column(String(10), default="submitted", index=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+    # Set when accepted: the young person enrolled from this referral.
+    young_person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("young_people.id"), unique=True
+    )
+
+    @property
+    def initials(self) -> str:
+        return f"{self.first_name[:1]}. {self.last_name[:1]}.".upper()

@@ -1,0 +1,210 @@
+"""Young people on the programme: reading and updating their record, and mentor assignments."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from youthapp import access, audit
+from youthapp.errors import Conflict, InvalidInput, NotFound
+from youthapp.models import Assignment, User, YoungPerson
+from youthapp.vocabulary import canonical_borough
+
+_LIVE_MENTORS = selectinload(
+    YoungPerson.assignments.and_(Assignment.ended_at.is_(None))
+).joinedload(Assignment.mentor)
+
+
+def find_young_person(
+    session: Session, actor: User, young_person_id: uuid.UUID, *, with_mentors: bool = False
+) -> YoungPerson:
+    """The young person if `actor` may see them; otherwise NotFound, whether or not they exist."""
+    query = access.young_people_visible_to(actor).where(YoungPerson.id == young_person_id)
+    if with_mentors:
+        query = query.options(_LIVE_MENTORS)
+    young_person = session.scalar(query)
+    if young_person is None:
+        raise NotFound("No such young person.")
+    return young_person
+
+
+def young_people_query(
+    actor: User, *, status: str | None = None, q: str | None = None
+) -> Select[tuple[YoungPerson]]:
+    query = access.young_people_visible_to(actor).options(_LIVE_MENTORS)
+    if status:
+        query = query.where(YoungPerson.status == status)
+    if q and q.strip():
+        pattern = "%" + _escape_like(" ".join(q.lower().split())) + "%"
+        query = query.where(YoungPerson.search_name.like(pattern, escape="\\"))
+    return query.order_by(YoungPerson.last_name, YoungPerson.first_name, YoungPerson.id)
+
+
+def record_listed(session: Session, actor: User, young_people: list[YoungPerson]) -> None:
+    audit.record_each(
+        session, actor, "young_person.listed", (("young_person", p.id, p.id) for p in young_people)
+    )
+
+
+def view_young_person(session: Session, actor: User, young_person_id: uuid.UUID) -> YoungPerson:
+    young_person = find_young_person(session, actor, young_person_id, with_mentors=True)
+    audit.record(
+        session,
+        actor,
+        "young_person.viewed",
+        young_person_id=young_person.id,
+        subject=("young_person", young_person.id),
+    )
+    return young_person
+
+
+def update_young_person(
+    session: Session,
+    actor: User,
+    young_person_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    *,
+    now: datetime,
+) -> YoungPerson:
+    young_person = find_young_person(session, actor, young_person_id, with_mentors=True)
+    access.require_role(actor, access.COORDINATOR)
+    changes = dict(changes)
+    if "borough" in changes:
+        changes["borough"] = canonical_borough(changes["borough"])
+        if changes["borough"] is None:
+            raise InvalidInput(
+                "Unknown borough.",
+                errors={"borough": ["Use one of London's 32 boroughs or the City of London."]},
+            )
+    if changes.get("email"):
+        changes["email"] = changes["email"].strip().lower()
+    changed = [name for name, value in changes.items() if getattr(young_person, name) != value]
+    for name in changed:
+        setattr(young_person, name, changes[name])
+    if "status" in changed:
+        young_person.status_changed_at = now
+    if changed:
+        young_person.updated_at = now
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "young_person.updated",
+            young_person_id=young_person.id,
+            subject=("young_person", young_person.id),
+            details={"fields": sorted(changed)},
+            now=now,
+        )
+    return young_person
+
+
+def list_assignments(session: Session, actor: User, young_person_id: uuid.UUID) -> list[Assignment]:
+    """Every assignment of the young person, ended ones included (the history)."""
+    young_person = find_young_person(session, actor, young_person_id)
+    audit.record(
+        session,
+        actor,
+        "assignments.viewed",
+        young_person_id=young_person.id,
+        subject=("young_person", young_person.id),
+    )
+    return list(
+        session.scalars(
+            select(Assignment)
+            .where(Assignment.young_person_id == young_person.id)
+            .options(selectinload(Assignment.mentor))
+            .order_by(Assignment.started_at, Assignment.id)
+        )
+    )
+
+
+def assign_mentor(
+    session: Session,
+    actor: User,
+    young_person_id: uuid.UUID,
+    mentor_id: uuid.UUID,
+    *,
+    now: datetime,
+) -> Assignment:
+    young_person = find_young_person(session, actor, young_person_id)
+    access.require_role(actor, access.COORDINATOR)
+    if young_person.status == "exited":
+        raise Conflict("This young person has left the programme.")
+    mentor = session.scalar(
+        select(User).where(
+            User.id == mentor_id, User.role == access.MENTOR, User.is_active.is_(True)
+        )
+    )
+    if mentor is None:
+        raise InvalidInput(
+            "Choose an active mentor.", errors={"mentor_id": ["Not an active mentor's account."]}
+        )
+    already = session.scalar(
+        select(Assignment.id).where(
+            Assignment.young_person_id == young_person.id,
+            Assignment.mentor_id == mentor.id,
+            Assignment.ended_at.is_(None),
+        )
+    )
+    if already is not None:
+        raise Conflict("This mentor is already assigned to this young person.")
+    assignment = Assignment(
+        young_person_id=young_person.id,
+        mentor_id=mentor.id,
+        specialty=mentor.specialty,
+        started_at=now,
+        assigned_by_id=actor.id,
+        mentor=mentor,
+    )
+    session.add(assignment)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "assignment.created",
+        young_person_id=young_person.id,
+        subject=("assignment", assignment.id),
+        details={"mentor_id": str(mentor.id)},
+        now=now,
+    )
+    return assignment
+
+
+def end_assignment(
+    session: Session,
+    actor: User,
+    young_person_id: uuid.UUID,
+    assignment_id: uuid.UUID,
+    *,
+    now: datetime,
+) -> None:
+    """End it (the row stays as history); the mentor loses access with their next request."""
+    young_person = find_young_person(session, actor, young_person_id)
+    access.require_role(actor, access.COORDINATOR)
+    assignment = session.scalar(
+        select(Assignment).where(
+            Assignment.id == assignment_id, Assignment.young_person_id == young_person.id
+        )
+    )
+    if assignment is None:
+        raise NotFound("No such assignment.")
+    if assignment.ended_at is None:
+        assignment.ended_at, assignment.ended_by_id = now, actor.id
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "assignment.ended",
+            young_person_id=young_person.id,
+            subject=("assignment", assignment.id),
+            now=now,
+        )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,60 @@
+"""The programme's fixed vocabularies: support domains and London's boroughs."""
+
+from __future__ import annotations
+
+DOMAINS = (
+    "mental_health",
+    "substance_misuse",
+    "housing",
+    "employment",
+    "education",
+    "family",
+    "safety",
+    "wellbeing",
+    "other",
+)
+
+# The 32 London boroughs and the City of London.
+LONDON_BOROUGHS = (
+    "Barking and Dagenham",
+    "Barnet",
+    "Bexley",
+    "Brent",
+    "Bromley",
+    "Camden",
+    "City of London",
+    "Croydon",
+    "Ealing",
+    "Enfield",
+    "Greenwich",
+    "Hackney",
+    "Hammersmith and Fulham",
+    "Haringey",
+    "Harrow",
+    "Havering",
+    "Hillingdon",
+    "Hounslow",
+    "Islington",
+    "Kensington and Chelsea",
+    "Kingston upon Thames",
+    "Lambeth",
+    "Lewisham",
+    "Merton",
+    "Newham",
+    "Redbridge",
+    "Richmond upon Thames",
+    "Southwark",
+    "Sutton",
+    "Tower Hamlets",
+    "Waltham Forest",
+    "Wandsworth",
+    "Westminster",
+)
+
+_BOROUGH_BY_KEY = {name.lower().replace("&", "and"): name for name in LONDON_BOROUGHS}
+
+
+def canonical_borough(name: str) -> str | None:
+    """The borough's official name for any capitalisation ("hackney", "Hammersmith & Fulham")."""
+    key = " ".join(name.strip().lower().replace("&", "and").split())
+    return _BOROUGH_BY_KEY.get(key)
