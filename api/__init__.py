@@ -123,11 +123,22 @@ def _register_blueprints(api: Api) -> None:
     from api.audit.routes import blp as audit_blp
     from api.auth.routes import blp as auth_blp
     from api.health.routes import blp as health_blp
+    from api.notifications.routes import blp as notifications_blp
     from api.people.routes import blp as people_blp
+    from api.plans.routes import blp as plans_blp
     from api.referrals.routes import blp as referrals_blp
     from api.users.routes import blp as users_blp
 
-    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp, people_blp, audit_blp):
+    for blueprint in (
+        health_blp,
+        auth_blp,
+        users_blp,
+        referrals_blp,
+        people_blp,
+        plans_blp,
+        notifications_blp,
+        audit_blp,
+    ):
         api.register_blueprint(blueprint)
     limiter.exempt(health_blp)
 
@@ -161,8 +172,8 @@ def _finish_response(response: Response) -> Response:
         and request.method in ("GET", "HEAD", "POST", "PUT", "PATCH")
         and not response.headers.get("ETag")
     ):
-        # Every single-resource answer carries an ETag; routes that need If-Match use
-        # flask-smorest's @blp.etag instead, which sets its own.
+        # Every answer carries an ETag; routes whose resources take If-Match set their own
+        # from a version column (api/etags.py).
         response.add_etag()
         if request.method in ("GET", "HEAD"):
             response.make_conditional(request)

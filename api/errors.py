@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, Response, g, jsonify
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -25,6 +26,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.InvalidInput: 422,
     domain.Gone: 410,
+    domain.PreconditionFailed: 412,
     domain.TooManyAttempts: 429,
 }
 
@@ -117,8 +119,15 @@ def handle_unexpected(error: Exception) -> Response:
     return error_response(500, "Something went wrong on our side. It has been logged.")
 
 
+def handle_stale_write(error: StaleDataError) -> Response:
+    # Two writers read the same version; the ORM's version check refused the second.
+    finish_session(commit=False)
+    return error_response(412, "This was changed by someone else. Reload it and try again.")
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(DBAPIError, handle_database_error)
+    app.register_error_handler(StaleDataError, handle_stale_write)
     app.register_error_handler(Exception, handle_unexpected)

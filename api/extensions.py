@@ -17,6 +17,7 @@ from webargs.flaskparser import abort
 
 from api.database import db_session
 from api.errors import ErrorSchema, handle_http_exception
+from api.etags import IF_MATCH_PARAMETER
 from api.openapi import retry_after_header
 from api.parsing import StrictParser
 from youthapp.clock import utcnow
@@ -77,6 +78,12 @@ class Blueprint(flask_smorest.Blueprint):
     def roles_required(self, *roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Signed-in users of these roles; other roles get 403."""
         return self._gate(roles)
+
+    def if_match_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Document the If-Match precondition; the handler reads it with if_match_tags()."""
+        func = self.doc(parameters=[IF_MATCH_PARAMETER])(func)
+        func = self.alt_response(412, response="PRECONDITION_FAILED")(func)
+        return self.alt_response(428, response="PRECONDITION_REQUIRED")(func)
 
     def _gate(self, roles: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -51,6 +51,16 @@ def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bo
     return false()
 
 
+def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
+    """Records a young person sees about themself (their plan, their appointments), which
+    staff in scope see too."""
+    if actor.role == YOUNG_PERSON:
+        if actor.young_person_id is None:
+            return false()
+        return young_person_id == actor.young_person_id
+    return staff_scope(actor, young_person_id)
+
+
 def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
     return select(YoungPerson).where(staff_scope(actor, YoungPerson.id))
 

@@ -44,6 +44,15 @@ class Conflict(DomainError):
     """The request clashes with the current state (a duplicate, a second decision)."""
 
 
+class PreconditionFailed(DomainError):
+    """The caller changed a version of the record that is no longer the current one."""
+
+    def __init__(
+        self, message: str = "This was changed by someone else. Reload it and try again."
+    ) -> None:
+        super().__init__(message)
+
+
 class InvalidInput(DomainError):
     """The request is well formed but breaks a rule of the programme."""
 

@@ -14,6 +14,7 @@ from api.referrals.schemas import (
     ReferralSchema,
     ReferralStatusSchema,
 )
+from api.views import Redacted
 from youthapp.access import COORDINATOR, REFERRER
 from youthapp.clock import utcnow
 from youthapp.models import Referral, User
@@ -29,23 +30,12 @@ blp = Blueprint(
 _REFERRAL = ReferralSchema()
 
 
-class _StatusOnly:
-    """A referral seen through the status fields alone: any other field reads as absent."""
-
-    FIELDS = frozenset(ReferralStatusSchema().fields)
-
-    def __init__(self, referral: Referral) -> None:
-        self._referral = referral
-
-    def __getattr__(self, name: str):
-        if name in self.FIELDS:
-            return getattr(self._referral, name)
-        raise AttributeError(name)
+_STATUS_ONLY = ReferralStatusSchema()
 
 
-def shown_to(actor: User, referral: Referral) -> Referral | _StatusOnly:
+def shown_to(actor: User, referral: Referral) -> Referral | Redacted:
     """A referrer follows only the status of their referral; a coordinator reads it all."""
-    return referral if actor.role == COORDINATOR else _StatusOnly(referral)
+    return referral if actor.role == COORDINATOR else Redacted(referral, _STATUS_ONLY)
 
 
 @blp.route("")

@@ -26,6 +26,8 @@ class World:
     referral_id: str
     young_person_id: str
     assignment_id: str
+    goal_id: str
+    step_id: str
 
 
 @pytest.fixture
@@ -42,6 +44,11 @@ def world(as_role, programme) -> World:
     _, other_young_person = programme.young_person(coordinator)
     # A second open referral so deciding/withdrawing it in a test leaves the first intact.
     pending = programme.refer(referrer)
+    goal = mentor.post(
+        f"/api/v1/young-people/{person_id}/plan/goals",
+        json={"domain": "housing", "title": "Jordan's housing", "description": ""},
+    ).get_json()
+    step = mentor.post(f"/api/v1/goals/{goal['id']}/steps", json={"title": "Form"}).get_json()
     return World(
         coordinator=coordinator,
         referrer=referrer,
@@ -54,6 +61,8 @@ def world(as_role, programme) -> World:
         referral_id=pending["id"],
         young_person_id=person_id,
         assignment_id=assignment["id"],
+        goal_id=goal["id"],
+        step_id=step["id"],
     )
 
 
@@ -115,6 +124,57 @@ MATRIX = {
         404,
         404,
     ],
+    ("GET", "/young-people/{young_person_id}/plan"): [200, 404, 404, 200, 404, 404, 404, 404],
+    ("POST", "/young-people/{young_person_id}/plan/goals"): [
+        201,
+        404,
+        404,
+        201,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("GET", "/young-people/{young_person_id}/plan/history"): [
+        200,
+        404,
+        404,
+        200,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("GET", "/goals/{goal_id}"): [200, 404, 404, 200, 404, 404, 200, 404],
+    ("PATCH", "/goals/{goal_id}"): [200, 404, 404, 200, 404, 404, 403, 404],
+    ("DELETE", "/goals/{goal_id}"): [204, 404, 404, 204, 404, 404, 403, 404],
+    ("POST", "/goals/{goal_id}/steps"): [201, 404, 404, 201, 404, 404, 403, 404],
+    ("GET", "/steps/{step_id}"): [200, 404, 404, 200, 404, 404, 200, 404],
+    ("PATCH", "/steps/{step_id}"): [200, 404, 404, 200, 404, 404, 200, 404],
+    ("DELETE", "/steps/{step_id}"): [204, 404, 404, 204, 404, 404, 403, 404],
+    ("GET", "/young-people/{young_person_id}/safety-plan"): [
+        200,
+        404,
+        404,
+        200,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("PUT", "/young-people/{young_person_id}/safety-plan"): [
+        200,
+        404,
+        404,
+        200,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("GET", "/me/plan"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("GET", "/me/safety-plan"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("PUT", "/me/safety-plan"): [403, 403, 403, 403, 403, 403, 200, 200],
     ("GET", "/referrals"): [200, 200, 200, 403, 403, 403, 403, 403],
     ("POST", "/referrals"): [403, 201, 201, 403, 403, 403, 403, 403],
     ("GET", "/young-people"): [200, 403, 403, 200, 200, 403, 403, 403],
@@ -126,6 +186,16 @@ BODIES = {
     "/referrals/{referral_id}/decision": {"decision": "accept"},
     "/young-people/{young_person_id}": {"phone": "07700 900555"},
     "/referrals": referral_body(),
+    "/young-people/{young_person_id}/plan/goals": {
+        "domain": "housing",
+        "title": "New",
+        "description": "",
+    },
+    "/goals/{goal_id}": {"title": "Renamed"},
+    "/goals/{goal_id}/steps": {"title": "Another step"},
+    "/steps/{step_id}": {"done": True},
+    "/young-people/{young_person_id}/safety-plan": {"warning_signs": ["Can't sleep"]},
+    "/me/safety-plan": {"warning_signs": ["Can't sleep"]},
 }
 
 CASES = [
@@ -141,15 +211,22 @@ def test_scope(world: World, make, method, path, role, expected):
         referral_id=world.referral_id,
         young_person_id=world.young_person_id,
         assignment_id=world.assignment_id,
+        goal_id=world.goal_id,
+        step_id=world.step_id,
     )
     body = BODIES.get(path)
     if path.endswith("/assignments") and method == "POST":
         body = {"mentor_id": str(world.other_mentor.user.id)}
     caller: Caller = getattr(world, role)
-    response = caller._send(method, url, json=body) if body else caller._send(method, url)
+    headers = {"If-Match": "*"} if method in ("PATCH", "PUT") else {}
+    if body:
+        response = caller._send(method, url, json=body, headers=headers)
+    else:
+        response = caller._send(method, url, headers=headers)
     assert response.status_code == expected, response.get_json()
     if expected >= 400:
         error = response.get_json()
         assert error["code"] == expected and error["message"]
         # Nothing about the record leaks into a refusal.
         assert "Jordan" not in response.get_data(as_text=True)
+        assert "housing" not in response.get_data(as_text=True)

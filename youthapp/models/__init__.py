@@ -2,11 +2,30 @@
 
 from youthapp.models.audit import AuditEvent
 from youthapp.models.auth import AuthFailure, AuthSession, RefreshToken
+from youthapp.models.notifications import NOTIFICATION_KINDS, Notification
 from youthapp.models.people import YOUNG_PERSON_STATUSES, Assignment, YoungPerson
+from youthapp.models.plans import (
+    GOAL_STATUSES,
+    SAFETY_PLAN_SECTIONS,
+    Goal,
+    PlanChange,
+    SafetyPlan,
+    Step,
+    SupportPlan,
+)
 from youthapp.models.referrals import REFERRAL_STATUSES, Referral
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "GOAL_STATUSES",
+    "NOTIFICATION_KINDS",
+    "SAFETY_PLAN_SECTIONS",
+    "Goal",
+    "Notification",
+    "PlanChange",
+    "SafetyPlan",
+    "Step",
+    "SupportPlan",
     "MENTOR_SPECIALTIES",
     "REFERRAL_STATUSES",
     "REFERRER_TYPES",

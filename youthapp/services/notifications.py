@@ -1,0 +1,101 @@
+"""Notifications to one user: discreet wording by default, and no duplicates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from youthapp.errors import NotFound
+from youthapp.models import Notification, User
+
+# What a lock screen may show. A phone can be read by someone dangerous, so unless the young
+# person turned discreet mode off, nothing names the programme, a mentor's role or a place.
+DISCREET = ("You have a new message", "Open the app to read it.")
+
+WORDING: dict[str, tuple[str, str]] = {
+    "plan_updated": ("Your plan has changed", "Your mentor updated your plan. Take a look."),
+}
+
+
+def wording(kind: str, recipient: User, **values: Any) -> tuple[str, str]:
+    if recipient.role == "young_person" and recipient.discreet_mode:
+        return DISCREET
+    title, body = WORDING[kind]
+    return title.format(**values), body.format(**values)
+
+
+def notify(
+    session: Session,
+    recipient: User,
+    kind: str,
+    *,
+    data: dict[str, Any],
+    now: datetime,
+    dedupe_key: str | None = None,
+    **values: Any,
+) -> Notification:
+    title, body = wording(kind, recipient, **values)
+    notification = Notification(
+        user_id=recipient.id,
+        kind=kind,
+        title=title,
+        body=body,
+        data=data,
+        created_at=now,
+        dedupe_key=dedupe_key,
+    )
+    session.add(notification)
+    session.flush()
+    return notification
+
+
+def notify_young_person_of_plan_change(
+    session: Session, young_person_id: uuid.UUID, *, data: dict[str, Any], now: datetime
+) -> None:
+    """Tell the young person their plan changed, folding into an unread notice if there is
+    one, so a mentor's ten edits are one message, not ten."""
+    recipient = session.scalar(
+        select(User).where(User.young_person_id == young_person_id, User.is_active.is_(True))
+    )
+    if recipient is None:
+        return  # not activated yet: they will see the plan when they are
+    unread = session.scalar(
+        select(Notification).where(
+            Notification.user_id == recipient.id,
+            Notification.kind == "plan_updated",
+            Notification.read_at.is_(None),
+        )
+    )
+    if unread is not None:
+        unread.created_at, unread.data = now, data
+        return
+    notify(session, recipient, "plan_updated", data=data, now=now)
+
+
+def inbox_query(user: User, *, unread: bool | None = None) -> Select[tuple[Notification]]:
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread is True:
+        query = query.where(Notification.read_at.is_(None))
+    elif unread is False:
+        query = query.where(Notification.read_at.is_not(None))
+    return query.order_by(Notification.created_at.desc(), Notification.id)
+
+
+def mark_read(
+    session: Session, user: User, notification_id: uuid.UUID, *, now: datetime
+) -> Notification:
+    notification = session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+    if notification is None:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = now
+        session.flush()
+    return notification
