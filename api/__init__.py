@@ -120,6 +120,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(api: Api) -> None:
+    from api.alerts.routes import blp as alerts_blp
+    from api.appointments.routes import blp as appointments_blp
     from api.audit.routes import blp as audit_blp
     from api.auth.routes import blp as auth_blp
     from api.health.routes import blp as health_blp
@@ -136,6 +138,8 @@ def _register_blueprints(api: Api) -> None:
         referrals_blp,
         people_blp,
         plans_blp,
+        appointments_blp,
+        alerts_blp,
         notifications_blp,
         audit_blp,
     ):

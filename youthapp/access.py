@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import ColumnElement, Select, exists, false, select, true
 
 from youthapp.errors import Forbidden
-from youthapp.models import Assignment, Referral, User, YoungPerson
+from youthapp.models import Alert, Appointment, Assignment, Referral, User, YoungPerson
 
 ADMIN = "admin"
 COORDINATOR = "coordinator"
@@ -63,6 +63,27 @@ def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnEle
 
 def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
     return select(YoungPerson).where(staff_scope(actor, YoungPerson.id))
+
+
+def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:
+    """Coordinators see all; a mentor sees their own appointments with young people still
+    assigned to them; a young person sees their own."""
+    query = select(Appointment)
+    if actor.role == COORDINATOR:
+        return query
+    if actor.role == MENTOR:
+        return query.where(
+            Appointment.mentor_id == actor.id,
+            actively_assigned(actor.id, Appointment.young_person_id),
+        )
+    if actor.role == YOUNG_PERSON and actor.young_person_id is not None:
+        return query.where(Appointment.young_person_id == actor.young_person_id)
+    return query.where(false())
+
+
+def alerts_visible_to(actor: User) -> Select[tuple[Alert]]:
+    """Alerts are for staff: coordinators see all, mentors those about their young people."""
+    return select(Alert).where(staff_scope(actor, Alert.young_person_id))
 
 
 def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:

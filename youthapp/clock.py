@@ -53,3 +53,9 @@ def local_to_utc(day: date, wall_clock: time, zone: ZoneInfo) -> datetime:
 
 def utc_to_local(moment: datetime, zone: ZoneInfo) -> datetime:
     return ensure_utc(moment).astimezone(zone)
+
+
+def describe_local(moment: datetime, zone_name: str) -> str:
+    """A moment as a person in `zone_name` reads it: "Tue 1 Dec, 18:00"."""
+    local = ensure_utc(moment).astimezone(ZoneInfo(zone_name))
+    return f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"

@@ -7,6 +7,7 @@ change is 403; a role that may never use a collection endpoint is 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -28,6 +29,7 @@ class World:
     assignment_id: str
     goal_id: str
     step_id: str
+    appointment_id: str
 
 
 @pytest.fixture
@@ -49,6 +51,9 @@ def world(as_role, programme) -> World:
         json={"domain": "housing", "title": "Jordan's housing", "description": ""},
     ).get_json()
     step = mentor.post(f"/api/v1/goals/{goal['id']}/steps", json={"title": "Form"}).get_json()
+    appointment = mentor.post(
+        "/api/v1/appointments", json=appointment_body(person_id, mentor)
+    ).get_json()
     return World(
         coordinator=coordinator,
         referrer=referrer,
@@ -63,7 +68,22 @@ def world(as_role, programme) -> World:
         assignment_id=assignment["id"],
         goal_id=goal["id"],
         step_id=step["id"],
+        appointment_id=appointment["id"],
     )
+
+
+def appointment_body(person_id: str, mentor: Caller, days: int = -1) -> dict:
+    """An hour with the mentor `days` from now (in the past by default, so attendance can be
+    recorded)."""
+    starts = (datetime.now(UTC) + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
+    return {
+        "young_person_id": person_id,
+        "mentor_id": str(mentor.user.id),
+        "starts_at": starts.isoformat(),
+        "duration_minutes": 60,
+        "mode": "phone",
+        "staff_notes": "Jordan's housing worry",
+    }
 
 
 ROLES = [
@@ -175,6 +195,16 @@ MATRIX = {
     ("GET", "/me/plan"): [403, 403, 403, 403, 403, 403, 200, 200],
     ("GET", "/me/safety-plan"): [403, 403, 403, 403, 403, 403, 200, 200],
     ("PUT", "/me/safety-plan"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("GET", "/appointments/{appointment_id}"): [200, 404, 404, 200, 404, 404, 200, 404],
+    ("PATCH", "/appointments/{appointment_id}"): [200, 404, 404, 200, 404, 404, 403, 404],
+    ("POST", "/appointments/{appointment_id}/cancel"): [200, 404, 404, 200, 404, 404, 200, 404],
+    ("POST", "/appointments/{appointment_id}/response"): [403, 404, 404, 403, 404, 404, 200, 404],
+    ("POST", "/appointments/{appointment_id}/attendance"): [200, 404, 404, 200, 404, 404, 403, 404],
+    ("GET", "/appointments"): [200, 403, 403, 200, 200, 403, 403, 403],
+    ("POST", "/appointments"): [201, 403, 403, 201, 404, 403, 403, 403],
+    ("GET", "/me/appointments"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("GET", "/me/calendar-token"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("GET", "/alerts"): [200, 403, 403, 200, 200, 403, 403, 403],
     ("GET", "/referrals"): [200, 200, 200, 403, 403, 403, 403, 403],
     ("POST", "/referrals"): [403, 201, 201, 403, 403, 403, 403, 403],
     ("GET", "/young-people"): [200, 403, 403, 200, 200, 403, 403, 403],
@@ -196,6 +226,10 @@ BODIES = {
     "/steps/{step_id}": {"done": True},
     "/young-people/{young_person_id}/safety-plan": {"warning_signs": ["Can't sleep"]},
     "/me/safety-plan": {"warning_signs": ["Can't sleep"]},
+    "/appointments/{appointment_id}": {"location": "Library"},
+    "/appointments/{appointment_id}/cancel": {"reason": "Unwell"},
+    "/appointments/{appointment_id}/response": {"response": "confirmed"},
+    "/appointments/{appointment_id}/attendance": {"attended": True},
 }
 
 CASES = [
@@ -213,10 +247,14 @@ def test_scope(world: World, make, method, path, role, expected):
         assignment_id=world.assignment_id,
         goal_id=world.goal_id,
         step_id=world.step_id,
+        appointment_id=world.appointment_id,
     )
     body = BODIES.get(path)
     if path.endswith("/assignments") and method == "POST":
         body = {"mentor_id": str(world.other_mentor.user.id)}
+    if path == "/appointments" and method == "POST":
+        mentor = world.other_mentor if role == "other_mentor" else world.mentor
+        body = appointment_body(world.young_person_id, mentor, days=3)
     caller: Caller = getattr(world, role)
     headers = {"If-Match": "*"} if method in ("PATCH", "PUT") else {}
     if body:

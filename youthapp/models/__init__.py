@@ -1,5 +1,13 @@
 """The programme's records, one module per area; importing this package registers them all."""
 
+from youthapp.models.alerts import ALERT_KINDS, ALERT_STATUSES, URGENT_KINDS, Alert
+from youthapp.models.appointments import (
+    APPOINTMENT_MODES,
+    APPOINTMENT_STATUSES,
+    YOUNG_PERSON_RESPONSES,
+    Appointment,
+    CalendarFeed,
+)
 from youthapp.models.audit import AuditEvent
 from youthapp.models.auth import AuthFailure, AuthSession, RefreshToken
 from youthapp.models.notifications import NOTIFICATION_KINDS, Notification
@@ -17,6 +25,15 @@ from youthapp.models.referrals import REFERRAL_STATUSES, Referral
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "ALERT_KINDS",
+    "ALERT_STATUSES",
+    "APPOINTMENT_MODES",
+    "APPOINTMENT_STATUSES",
+    "URGENT_KINDS",
+    "YOUNG_PERSON_RESPONSES",
+    "Alert",
+    "Appointment",
+    "CalendarFeed",
     "GOAL_STATUSES",
     "NOTIFICATION_KINDS",
     "SAFETY_PLAN_SECTIONS",

@@ -14,6 +14,7 @@ from youthapp.db import Base, IdMixin
 
 NOTIFICATION_KINDS = (
     "appointment_reminder",
+    "appointment_booked",
     "appointment_changed",
     "appointment_cancelled",
     "appointment_response",

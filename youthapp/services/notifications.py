@@ -18,6 +18,12 @@ DISCREET = ("You have a new message", "Open the app to read it.")
 
 WORDING: dict[str, tuple[str, str]] = {
     "plan_updated": ("Your plan has changed", "Your mentor updated your plan. Take a look."),
+    "appointment_booked": ("New appointment", "You have a new appointment on {when}."),
+    "appointment_changed": ("Appointment changed", "Your appointment has moved to {when}."),
+    "appointment_cancelled": ("Appointment cancelled", "The appointment on {when} is cancelled."),
+    "appointment_response": ("Reply to an appointment", "A young person replied: {response}."),
+    # Staff phones can be read by others too: alerts name no young person.
+    "alert": ("New alert", "A young person needs attention ({kind_label}). Open the app."),
 }
 
 
@@ -25,6 +31,10 @@ def wording(kind: str, recipient: User, **values: Any) -> tuple[str, str]:
     if recipient.role == "young_person" and recipient.discreet_mode:
         return DISCREET
     title, body = WORDING[kind]
+    values = {
+        name: value.replace("_", " ") if isinstance(value, str) else value
+        for name, value in values.items()
+    }
     return title.format(**values), body.format(**values)
 
 

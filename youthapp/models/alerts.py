@@ -1,0 +1,52 @@
+"""Alerts: something staff must act on, from open to acknowledged to resolved."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from youthapp.db import Base, IdMixin, TimestampMixin
+
+ALERT_KINDS = (
+    "urgent_help",
+    "feeling_unsafe",
+    "missed_check_in",
+    "missed_appointment",
+    "safety_timer_expired",
+    "urgent_help_unacknowledged",
+)
+URGENT_KINDS = ("urgent_help", "feeling_unsafe", "safety_timer_expired")
+ALERT_STATUSES = ("open", "acknowledged", "resolved")
+
+
+class Alert(IdMixin, TimestampMixin, Base):
+    __tablename__ = "alerts"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
+        Index("ix_alerts_young_person_status", "young_person_id", "status"),
+        Index("ix_alerts_status_created", "status", "created_at"),
+    )
+
+    young_person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("young_people.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    urgent: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    # Staff-only: what happened, in words and facts. Never sent to a young person.
+    summary: Mapped[str] = mapped_column(String(300))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    subject_type: Mapped[str | None] = mapped_column(String(20))
+    subject_id: Mapped[uuid.UUID | None]
+    occurrences: Mapped[int] = mapped_column(default=1)
+    last_occurred_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None]
+    # One alert per event ("missed_appointment:<id>"), however often it is raised.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
