@@ -124,6 +124,7 @@ def _register_blueprints(api: Api) -> None:
     from api.appointments.routes import blp as appointments_blp
     from api.audit.routes import blp as audit_blp
     from api.auth.routes import blp as auth_blp
+    from api.checkins.routes import blp as checkins_blp
     from api.health.routes import blp as health_blp
     from api.notifications.routes import blp as notifications_blp
     from api.people.routes import blp as people_blp
@@ -139,6 +140,7 @@ def _register_blueprints(api: Api) -> None:
         people_blp,
         plans_blp,
         appointments_blp,
+        checkins_blp,
         alerts_blp,
         notifications_blp,
         audit_blp,

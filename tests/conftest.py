@@ -19,7 +19,7 @@ from sqlalchemy import event, text
 from api import create_app
 from youthapp import migrations
 from youthapp.config import settings_for_tests
-from youthapp.db import Base, make_engine
+from youthapp.db import Base, make_engine, make_session_factory
 from youthapp.models import User
 from youthapp.services import accounts
 
@@ -76,6 +76,25 @@ def _empty_tables(app: Flask) -> Iterator[None]:
 
 
 @pytest.fixture
+def build_app(tmp_path):
+    """`build_app(**setting_overrides)`: a separate app from the tests' settings (on its
+    own SQLite file unless given a `database_url`)."""
+    engines = []
+
+    def build(database_url: str | None = None, **overrides: Any) -> Flask:
+        number = len(engines)
+        url = database_url or f"sqlite:///{tmp_path / f'separate{number}.sqlite3'}"
+        settings = settings_for_tests(url, tmp_path / f"instance{number}")
+        app = create_app(settings.with_overrides(**overrides))
+        engines.append(app.extensions["youthapp"].engine)
+        return app
+
+    yield build
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -86,10 +105,16 @@ def runner(app: Flask):
 
 
 @pytest.fixture
-def db(app: Flask):
-    """A session on the app's database, for arranging data and checking what was stored."""
-    with app.extensions["youthapp"].session_factory() as session:
+def db(database_url: str, app: Flask):
+    """A session on the app's database, for arranging data and checking what was stored.
+
+    On SQLite it does not take the write lock when it reads, so a test may read through it
+    and then call the API without committing first.
+    """
+    engine = make_engine(database_url, sqlite_write_lock_first=False)
+    with make_session_factory(engine)() as session:
         yield session
+    engine.dispose()
 
 
 class Caller:

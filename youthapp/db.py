@@ -65,15 +65,20 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def make_engine(url: str, **options: Any) -> Engine:
-    """An engine with the connection settings each backend needs to be safe and concurrent."""
+def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **options: Any) -> Engine:
+    """An engine with the connection settings each backend needs to be safe and concurrent.
+
+    On SQLite every transaction takes the write lock when it begins, so two writers queue
+    on the busy timeout instead of one failing half-way through; a read-only observer
+    (the tests' own session) can turn that off and never hold up the app.
+    """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         event.listen(engine, "connect", _configure_sqlite)
-        event.listen(engine, "begin", _begin_sqlite)
+        event.listen(engine, "begin", _begin_immediate if sqlite_write_lock_first else _begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
 
@@ -89,10 +94,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_sqlite(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the busy
-    # timeout instead of one failing with "database is locked" half-way through.
+def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker:

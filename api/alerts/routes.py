@@ -2,11 +2,12 @@
 
 from flask.views import MethodView
 
-from api.alerts.schemas import AlertQueryArgsSchema, AlertSchema
+from api.alerts.schemas import AlertQueryArgsSchema, AlertSchema, ResolveSchema
 from api.database import db_session
 from api.extensions import Blueprint, current_user
 from api.pagination import fetch_page
 from youthapp.access import COORDINATOR, MENTOR
+from youthapp.clock import utcnow
 from youthapp.services import alerts
 
 blp = Blueprint(
@@ -23,6 +24,46 @@ class Alerts(MethodView):
     def get(self, filters, pagination_parameters):
         """Alerts: all for coordinators, those about their young people for mentors;
         urgent first, then newest."""
-        page = fetch_page(alerts.alerts_query(current_user(), **filters), pagination_parameters)
+        actor = current_user()
+        page = fetch_page(alerts.alerts_query(actor, **filters), pagination_parameters)
+        alerts.record_listed(db_session(), actor, page)
         db_session().commit()
         return page
+
+
+@blp.route("/<uuid:alert_id>")
+class AlertById(MethodView):
+    @blp.login_required
+    @blp.response(200, AlertSchema)
+    def get(self, alert_id):
+        """An alert."""
+        alert = alerts.view_alert(db_session(), current_user(), alert_id)
+        db_session().commit()
+        return alert
+
+
+@blp.route("/<uuid:alert_id>/acknowledge")
+class Acknowledge(MethodView):
+    @blp.login_required
+    @blp.response(200, AlertSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, alert_id):
+        """I'm on it: stops the escalation clock."""
+        alert = alerts.acknowledge(db_session(), current_user(), alert_id, now=utcnow())
+        db_session().commit()
+        return alert
+
+
+@blp.route("/<uuid:alert_id>/resolve")
+class Resolve(MethodView):
+    @blp.login_required
+    @blp.arguments(ResolveSchema)
+    @blp.response(200, AlertSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, alert_id):
+        """Close the alert, saying what was done."""
+        alert = alerts.resolve(
+            db_session(), current_user(), alert_id, note=data["note"], now=utcnow()
+        )
+        db_session().commit()
+        return alert

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import AwareDateTime, StrictSchema
+from api.fields import AwareDateTime, StrictSchema, Text
 from youthapp.models import ALERT_KINDS, ALERT_STATUSES
 
 
@@ -31,3 +31,7 @@ class AlertQueryArgsSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(ALERT_STATUSES))
     kind = fields.String(validate=validate.OneOf(ALERT_KINDS))
     young_person_id = fields.UUID()
+
+
+class ResolveSchema(StrictSchema):
+    note = Text(2000, min_length=1, required=True, metadata={"description": "What was done"})

@@ -22,10 +22,8 @@ from flask_jwt_extended import create_access_token
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.http import HTTP_STATUS_CODES
 
-from api import create_app
 from tests.conftest import PASSWORD
 from youthapp import migrations
-from youthapp.config import settings_for_tests
 
 LOGIN = "/api/v1/auth/login"
 LOGOUT = "/api/v1/auth/logout"
@@ -74,24 +72,6 @@ def post_raw(client, path: str, data: bytes, content_type: str = "application/js
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def build_app(tmp_path):
-    """`build_app(**setting_overrides)`: a separate app from the tests' settings."""
-    engines = []
-
-    def build(database_url: str | None = None, **overrides: Any) -> Flask:
-        number = len(engines)
-        url = database_url or f"sqlite:///{tmp_path / f'separate{number}.sqlite3'}"
-        settings = settings_for_tests(url, tmp_path / f"instance{number}")
-        app = create_app(settings.with_overrides(**overrides))
-        engines.append(app.extensions["youthapp"].engine)
-        return app
-
-    yield build
-    for engine in engines:
-        engine.dispose()
 
 
 # --- 400: bodies that are not JSON at all -------------------------------------------

@@ -30,6 +30,8 @@ class World:
     goal_id: str
     step_id: str
     appointment_id: str
+    alert_id: str
+    timer_id: str
 
 
 @pytest.fixture
@@ -54,6 +56,14 @@ def world(as_role, programme) -> World:
     appointment = mentor.post(
         "/api/v1/appointments", json=appointment_body(person_id, mentor)
     ).get_json()
+    young_person = programme.activate(accepted)
+    young_person.post(
+        "/api/v1/me/check-ins",
+        json={"client_ref": "w", "mood": 1, "feeling_safe": True, "needs_help": True},
+    )
+    alert = coordinator.get("/api/v1/alerts").get_json()[0]
+    back = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    timer = young_person.post("/api/v1/me/safety-timers", json={"expected_back_at": back})
     return World(
         coordinator=coordinator,
         referrer=referrer,
@@ -61,7 +71,7 @@ def world(as_role, programme) -> World:
         mentor=mentor,
         other_mentor=as_role("mentor"),
         admin=as_role("admin"),
-        young_person=programme.activate(accepted),
+        young_person=young_person,
         other_young_person=other_young_person,
         referral_id=pending["id"],
         young_person_id=person_id,
@@ -69,6 +79,8 @@ def world(as_role, programme) -> World:
         goal_id=goal["id"],
         step_id=step["id"],
         appointment_id=appointment["id"],
+        alert_id=alert["id"],
+        timer_id=timer.get_json()["id"],
     )
 
 
@@ -205,6 +217,35 @@ MATRIX = {
     ("GET", "/me/appointments"): [403, 403, 403, 403, 403, 403, 200, 200],
     ("GET", "/me/calendar-token"): [403, 403, 403, 403, 403, 403, 200, 200],
     ("GET", "/alerts"): [200, 403, 403, 200, 200, 403, 403, 403],
+    ("GET", "/young-people/{young_person_id}/check-ins"): [200, 404, 404, 200, 404, 404, 404, 404],
+    ("GET", "/young-people/{young_person_id}/check-in-schedule"): [
+        200,
+        404,
+        404,
+        200,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("PUT", "/young-people/{young_person_id}/check-in-schedule"): [
+        200,
+        404,
+        404,
+        200,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("POST", "/me/check-ins"): [403, 403, 403, 403, 403, 403, 201, 201],
+    ("GET", "/me/check-ins"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("GET", "/me/check-in-schedule"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("POST", "/me/safety-timers"): [403, 403, 403, 403, 403, 403, 409, 201],
+    ("POST", "/me/safety-timers/{timer_id}/safe"): [403, 403, 403, 403, 403, 403, 200, 404],
+    ("GET", "/alerts/{alert_id}"): [200, 404, 404, 200, 404, 404, 404, 404],
+    ("POST", "/alerts/{alert_id}/acknowledge"): [200, 404, 404, 200, 404, 404, 404, 404],
+    ("POST", "/alerts/{alert_id}/resolve"): [200, 404, 404, 200, 404, 404, 404, 404],
     ("GET", "/referrals"): [200, 200, 200, 403, 403, 403, 403, 403],
     ("POST", "/referrals"): [403, 201, 201, 403, 403, 403, 403, 403],
     ("GET", "/young-people"): [200, 403, 403, 200, 200, 403, 403, 403],
@@ -230,6 +271,14 @@ BODIES = {
     "/appointments/{appointment_id}/cancel": {"reason": "Unwell"},
     "/appointments/{appointment_id}/response": {"response": "confirmed"},
     "/appointments/{appointment_id}/attendance": {"attended": True},
+    "/young-people/{young_person_id}/check-in-schedule": {
+        "days": ["mon"],
+        "local_time": "18:00",
+        "grace_minutes": 30,
+        "active": True,
+    },
+    "/me/check-ins": {"client_ref": "m", "mood": 4, "feeling_safe": True, "needs_help": False},
+    "/alerts/{alert_id}/resolve": {"note": "Called; all fine"},
 }
 
 CASES = [
@@ -248,10 +297,14 @@ def test_scope(world: World, make, method, path, role, expected):
         goal_id=world.goal_id,
         step_id=world.step_id,
         appointment_id=world.appointment_id,
+        alert_id=world.alert_id,
+        timer_id=world.timer_id,
     )
     body = BODIES.get(path)
     if path.endswith("/assignments") and method == "POST":
         body = {"mentor_id": str(world.other_mentor.user.id)}
+    if path == "/me/safety-timers":
+        body = {"expected_back_at": (datetime.now(UTC) + timedelta(hours=2)).isoformat()}
     if path == "/appointments" and method == "POST":
         mentor = world.other_mentor if role == "other_mentor" else world.mentor
         body = appointment_body(world.young_person_id, mentor, days=3)

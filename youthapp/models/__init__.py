@@ -10,6 +10,13 @@ from youthapp.models.appointments import (
 )
 from youthapp.models.audit import AuditEvent
 from youthapp.models.auth import AuthFailure, AuthSession, RefreshToken
+from youthapp.models.checkins import (
+    TIMER_STATUSES,
+    WEEKDAYS,
+    CheckIn,
+    CheckInSchedule,
+    SafetyTimer,
+)
 from youthapp.models.notifications import NOTIFICATION_KINDS, Notification
 from youthapp.models.people import YOUNG_PERSON_STATUSES, Assignment, YoungPerson
 from youthapp.models.plans import (
@@ -25,6 +32,11 @@ from youthapp.models.referrals import REFERRAL_STATUSES, Referral
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "TIMER_STATUSES",
+    "WEEKDAYS",
+    "CheckIn",
+    "CheckInSchedule",
+    "SafetyTimer",
     "ALERT_KINDS",
     "ALERT_STATUSES",
     "APPOINTMENT_MODES",

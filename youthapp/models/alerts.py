@@ -48,5 +48,9 @@ class Alert(IdMixin, TimestampMixin, Base):
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     resolution_note: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None]
+    # When staff were last told: a burst of urgent presses folds into one alert, and staff
+    # are told again only after a pause, so they are neither flooded nor left unaware.
+    last_notified_at: Mapped[datetime | None]
+    all_clear_at: Mapped[datetime | None]
     # One alert per event ("missed_appointment:<id>"), however often it is raised.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)

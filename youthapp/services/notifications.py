@@ -24,6 +24,7 @@ WORDING: dict[str, tuple[str, str]] = {
     "appointment_response": ("Reply to an appointment", "A young person replied: {response}."),
     # Staff phones can be read by others too: alerts name no young person.
     "alert": ("New alert", "A young person needs attention ({kind_label}). Open the app."),
+    "all_clear": ("All clear", "A young person you were alerted about is safe ({kind_label})."),
 }
 
 
@@ -46,9 +47,11 @@ def notify(
     data: dict[str, Any],
     now: datetime,
     dedupe_key: str | None = None,
+    template: str | None = None,
     **values: Any,
 ) -> Notification:
-    title, body = wording(kind, recipient, **values)
+    """One notification of `kind`, worded by `template` (the kind's own by default)."""
+    title, body = wording(template or kind, recipient, **values)
     notification = Notification(
         user_id=recipient.id,
         kind=kind,

@@ -1,0 +1,171 @@
+"""Check-ins, check-in schedules and "check on me" safety timers."""
+
+from flask.views import MethodView
+
+from api.checkins.schemas import (
+    CheckInCreateSchema,
+    CheckInQueryArgsSchema,
+    CheckInSchema,
+    MyCheckInSchema,
+    ScheduleSchema,
+    ScheduleUpdateSchema,
+    TimerCreateSchema,
+    TimerSchema,
+)
+from api.database import db_session
+from api.etags import ETAG_HEADER, etag, if_match_tags, not_modified
+from api.extensions import Blueprint, current_user, limiter, runtime
+from api.pagination import fetch_page
+from youthapp.access import YOUNG_PERSON
+from youthapp.clock import utcnow
+from youthapp.errors import NotFound
+from youthapp.services import checkins, schedules, timers
+
+blp = Blueprint(
+    "check_ins",
+    __name__,
+    url_prefix="/api/v1",
+    description="Check-ins, schedules and safety timers",
+)
+
+
+@blp.route("/me/check-ins")
+class MyCheckIns(MethodView):
+    # Help is never throttled: a frightened young person pressing again must get through.
+    decorators = [limiter.exempt]
+
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.arguments(CheckInCreateSchema)
+    @blp.response(201, MyCheckInSchema, headers=ETAG_HEADER)
+    @blp.alt_response(
+        200,
+        schema=MyCheckInSchema,
+        success=True,
+        description="The same client_ref again: the first check-in, unchanged",
+    )
+    def post(self, data):
+        """Check in: mood, whether you feel safe, and whether you need help now."""
+        check_in, created = checkins.submit(db_session(), current_user(), data, now=utcnow())
+        db_session().commit()
+        return check_in, 201 if created else 200
+
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.arguments(CheckInQueryArgsSchema, location="query")
+    @blp.response(200, MyCheckInSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, pagination_parameters):
+        """Your check-ins, newest first."""
+        return fetch_page(
+            checkins.my_check_ins_query(current_user(), **filters), pagination_parameters
+        )
+
+
+@blp.route("/young-people/<uuid:young_person_id>/check-ins")
+class CheckInsOfYoungPerson(MethodView):
+    @blp.login_required
+    @blp.arguments(CheckInQueryArgsSchema, location="query")
+    @blp.response(200, CheckInSchema(many=True))
+    @blp.paginate()
+    def get(self, filters, young_person_id, pagination_parameters):
+        """A young person's check-ins, newest first (coordinators, assigned mentors)."""
+        query = checkins.staff_check_ins_query(
+            db_session(), current_user(), young_person_id, **filters
+        )
+        page = fetch_page(query, pagination_parameters)
+        db_session().commit()
+        return page
+
+
+def _schedule_answer(view):
+    return not_modified(view.version) or (view, {"ETag": etag(view.version)})
+
+
+@blp.route("/young-people/<uuid:young_person_id>/check-in-schedule")
+class ScheduleOfYoungPerson(MethodView):
+    @blp.login_required
+    @blp.response(200, ScheduleSchema, headers=ETAG_HEADER)
+    @blp.alt_response(304, description="Not modified")
+    def get(self, young_person_id):
+        """When the young person is expected to check in (inactive until one is set)."""
+        if current_user().role == YOUNG_PERSON:  # theirs is at /me/check-in-schedule
+            raise NotFound("No such young person.")
+        view = schedules.get_schedule(
+            db_session(),
+            current_user(),
+            young_person_id,
+            default_zone=runtime().settings.default_timezone,
+        )
+        db_session().commit()
+        return _schedule_answer(view)
+
+    @blp.login_required
+    @blp.if_match_required
+    @blp.arguments(ScheduleUpdateSchema)
+    @blp.response(200, ScheduleSchema, headers=ETAG_HEADER)
+    @blp.alt_response(403, response="FORBIDDEN")
+    def put(self, data, young_person_id):
+        """Set the schedule: days, local time, grace minutes, active."""
+        view = schedules.put_schedule(
+            db_session(),
+            current_user(),
+            young_person_id,
+            data,
+            if_match=if_match_tags(),
+            default_zone=runtime().settings.default_timezone,
+            now=utcnow(),
+        )
+        db_session().commit()
+        return view, {"ETag": etag(view.version)}
+
+
+@blp.route("/me/check-in-schedule")
+class MySchedule(MethodView):
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.response(200, ScheduleSchema, headers=ETAG_HEADER)
+    @blp.alt_response(304, description="Not modified")
+    def get(self):
+        """When you are asked to check in."""
+        view = schedules.get_schedule(
+            db_session(),
+            current_user(),
+            current_user().young_person_id,
+            default_zone=runtime().settings.default_timezone,
+        )
+        return _schedule_answer(view)
+
+
+@blp.route("/me/safety-timers")
+class MyTimers(MethodView):
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.arguments(TimerCreateSchema)
+    @blp.response(201, TimerSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Start a "check on me" timer: when you expect to be back safe."""
+        timer = timers.start(
+            db_session(),
+            current_user(),
+            expected_back_at=data["expected_back_at"],
+            note=data.get("note"),
+            now=utcnow(),
+        )
+        db_session().commit()
+        return timer
+
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.response(200, TimerSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Your timers, newest first."""
+        return fetch_page(timers.my_timers_query(current_user()), pagination_parameters)
+
+
+@blp.route("/me/safety-timers/<uuid:timer_id>/safe")
+class MarkSafe(MethodView):
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.response(200, TimerSchema)
+    def post(self, timer_id):
+        """I'm safe: stop the timer (staff who were alerted get an all clear)."""
+        timer = timers.mark_safe(db_session(), current_user(), timer_id, now=utcnow())
+        db_session().commit()
+        return timer

@@ -1,0 +1,99 @@
+"""Shapes of check-ins, check-in schedules and safety timers."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from api.fields import AwareDateTime, StrictSchema, Text, Timezone, WallClockTime
+from youthapp.models import TIMER_STATUSES, WEEKDAYS
+
+
+class LocationSchema(StrictSchema):
+    lat = fields.Float(required=True, validate=validate.Range(min=-90, max=90))
+    lon = fields.Float(required=True, validate=validate.Range(min=-180, max=180))
+
+
+class CheckInCreateSchema(StrictSchema):
+    client_ref = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=64),
+            validate.Regexp(r"^[A-Za-z0-9._:-]+$", error="Letters, digits and . _ : - only."),
+        ],
+        metadata={
+            "description": "Made by the phone; a retry with the same one is the same check-in"
+        },
+    )
+    mood = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    feeling_safe = fields.Boolean(required=True)
+    needs_help = fields.Boolean(required=True)
+    note = Text(1000, allow_none=True)
+    location = fields.Nested(
+        LocationSchema,
+        allow_none=True,
+        metadata={
+            "description": "Kept only when location sharing is on, and then to 3 decimal places"
+        },
+    )
+
+
+class MyCheckInSchema(Schema):
+    id = fields.UUID(required=True)
+    client_ref = fields.String(required=True)
+    mood = fields.Integer(required=True)
+    feeling_safe = fields.Boolean(required=True)
+    needs_help = fields.Boolean(required=True)
+    note = fields.String(allow_none=True, required=True)
+    location = fields.Nested(LocationSchema, allow_none=True, required=True)
+    created_at = AwareDateTime(required=True)
+    updated_at = AwareDateTime(required=True)
+
+
+class CheckInSchema(MyCheckInSchema):
+    """A check-in as staff see it, with the alerts it raised."""
+
+    young_person_id = fields.UUID(required=True)
+    alert_ids = fields.List(fields.UUID(), required=True)
+
+
+class CheckInQueryArgsSchema(StrictSchema):
+    updated_since = AwareDateTime(metadata={"description": "Only those changed since (for sync)"})
+
+
+class ScheduleSchema(Schema):
+    young_person_id = fields.UUID(required=True)
+    days = fields.List(fields.String(validate=validate.OneOf(WEEKDAYS)), required=True)
+    local_time = WallClockTime(required=True, metadata={"example": "18:00", "type": "string"})
+    timezone = fields.String(required=True, metadata={"example": "Europe/London"})
+    grace_minutes = fields.Integer(required=True)
+    active = fields.Boolean(required=True)
+    updated_at = AwareDateTime(allow_none=True, required=True)
+
+
+class ScheduleUpdateSchema(StrictSchema):
+    days = fields.List(
+        fields.String(validate=validate.OneOf(WEEKDAYS)),
+        required=True,
+        validate=validate.Length(max=7),
+    )
+    local_time = WallClockTime(required=True, metadata={"example": "18:00", "type": "string"})
+    grace_minutes = fields.Integer(required=True, validate=validate.Range(min=0, max=720))
+    active = fields.Boolean(required=True)
+    timezone = Timezone(metadata={"description": "Defaults to the young person's own zone"})
+
+    @validates_schema
+    def active_needs_days(self, data, **kwargs):
+        if data.get("active") and not data.get("days"):
+            raise ValidationError("An active schedule needs at least one day.", "days")
+
+
+class TimerCreateSchema(StrictSchema):
+    expected_back_at = AwareDateTime(required=True)
+    note = Text(500, allow_none=True, metadata={"description": "Where you are going (optional)"})
+
+
+class TimerSchema(Schema):
+    id = fields.UUID(required=True)
+    expected_back_at = AwareDateTime(required=True)
+    note = fields.String(allow_none=True, required=True)
+    status = fields.String(required=True, validate=validate.OneOf(TIMER_STATUSES))
+    created_at = AwareDateTime(required=True)
+    stopped_at = AwareDateTime(allow_none=True, required=True)
