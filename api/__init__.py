@@ -125,6 +125,7 @@ def _register_blueprints(api: Api) -> None:
     from api.audit.routes import blp as audit_blp
     from api.auth.routes import blp as auth_blp
     from api.checkins.routes import blp as checkins_blp
+    from api.content.routes import blp as content_blp
     from api.health.routes import blp as health_blp
     from api.notifications.routes import blp as notifications_blp
     from api.people.routes import blp as people_blp
@@ -134,6 +135,7 @@ def _register_blueprints(api: Api) -> None:
 
     for blueprint in (
         health_blp,
+        content_blp,
         auth_blp,
         users_blp,
         referrals_blp,
@@ -147,6 +149,7 @@ def _register_blueprints(api: Api) -> None:
     ):
         api.register_blueprint(blueprint)
     limiter.exempt(health_blp)
+    limiter.exempt(content_blp)
 
 
 def _assign_request_id() -> None:

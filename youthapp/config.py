@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,6 +14,10 @@ from youthapp.clock import is_time_zone
 
 ENVIRONMENTS = ("development", "production", "test")
 MIN_SECRET_LENGTH = 32
+# The content/ folder at the root of the checkout (crisis contacts, articles, services).
+DEFAULT_CONTENT_PATH = Path(__file__).resolve().parent.parent / "content"
+# A UK phone number as dialled from a UK phone: digits and spaces, 3 to 11 digits.
+_PHONE_NUMBER = re.compile(r"^[0-9][0-9 ]*$")
 # Argon2 needs at least 8 KiB of memory per lane.
 ARGON2_KIB_PER_LANE = 8
 
@@ -49,6 +54,17 @@ class Settings:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     log_level: str = "INFO"
+    # The scheduler: how often each sweep runs, when appointment reminders go out, and how
+    # long an urgent alert may wait unacknowledged before every coordinator is told.
+    sweep_seconds: int = 30
+    reminder_offsets_minutes: tuple[int, ...] = (24 * 60, 60)
+    escalation_minutes: int = 15
+    # Authored content, read and checked once at start-up.
+    content_path: Path = DEFAULT_CONTENT_PATH
+    # The programme's own duty line, listed with the crisis contacts. Empty means not set:
+    # the crisis list then leaves it out rather than show a number nobody answers.
+    duty_line_phone: str = ""
+    duty_line_hours: str = ""
 
     @property
     def is_development(self) -> bool:
@@ -124,10 +140,33 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         defaults.argon2_memory_kib,
         ARGON2_KIB_PER_LANE * argon2_parallelism,
     )
+    duty_line_phone = " ".join(env.get("DUTY_LINE_PHONE", "").split())
+    digits = duty_line_phone.replace(" ", "")
+    if duty_line_phone and not (_PHONE_NUMBER.match(duty_line_phone) and 3 <= len(digits) <= 11):
+        raise ConfigurationError(
+            f"DUTY_LINE_PHONE {duty_line_phone[:40]!r} is not a UK phone number "
+            "(digits and spaces, such as 020 7946 0000)"
+        )
+    duty_line_hours = " ".join(env.get("DUTY_LINE_HOURS", "").split())
+    if len(duty_line_hours) > 200:
+        raise ConfigurationError("DUTY_LINE_HOURS must be at most 200 characters")
+    content_path = env.get("CONTENT_PATH", "").strip()
+
     min_age = _env_int(env, "PROGRAMME_MIN_AGE", defaults.programme_min_age)
     max_age = _env_int(env, "PROGRAMME_MAX_AGE", defaults.programme_max_age)
     if min_age > max_age:
         raise ConfigurationError("PROGRAMME_MIN_AGE must not be above PROGRAMME_MAX_AGE")
+    offsets_text = env.get("REMINDER_OFFSETS_MINUTES", "").strip()
+    try:
+        reminder_offsets = tuple(sorted(
+            {int(part) for part in offsets_text.split(",") if part.strip()}, reverse=True
+        )) or defaults.reminder_offsets_minutes
+    except ValueError:
+        raise ConfigurationError(
+            "REMINDER_OFFSETS_MINUTES must be minutes separated by commas, e.g. 1440,60"
+        ) from None
+    if any(offset <= 0 for offset in reminder_offsets):
+        raise ConfigurationError("REMINDER_OFFSETS_MINUTES must be positive")
     return Settings(
         environment=environment,
         instance_path=instance,
@@ -162,6 +201,12 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         argon2_memory_kib=argon2_memory_kib,
         argon2_parallelism=argon2_parallelism,
         log_level=log_level,
+        sweep_seconds=_env_int(env, "SWEEP_SECONDS", defaults.sweep_seconds, 1),
+        reminder_offsets_minutes=reminder_offsets,
+        escalation_minutes=_env_int(env, "ESCALATION_MINUTES", defaults.escalation_minutes, 1),
+        content_path=Path(content_path).resolve() if content_path else DEFAULT_CONTENT_PATH,
+        duty_line_phone=duty_line_phone,
+        duty_line_hours=duty_line_hours,
     )
 
 
