@@ -12,10 +12,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-## Serve the API on http://127.0.0.1:5000 with a local SQLite database and demo data.
+## Serve the API on http://127.0.0.1:5000, with the scheduler beside it, on a local SQLite
+## database with demo data. Ctrl-C stops both.
 run: $(STAMP)
 	YOUTHAPP_ENV=development $(BIN)/youthapp db upgrade
 	YOUTHAPP_ENV=development $(BIN)/youthapp demo seed
+	@YOUTHAPP_ENV=development $(BIN)/youthapp scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	YOUTHAPP_ENV=development $(BIN)/youthapp run --host 127.0.0.1 --port 5000
 
 ## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.

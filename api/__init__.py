@@ -126,6 +126,7 @@ def _register_blueprints(api: Api) -> None:
     from api.auth.routes import blp as auth_blp
     from api.checkins.routes import blp as checkins_blp
     from api.content.routes import blp as content_blp
+    from api.devices.routes import blp as devices_blp
     from api.health.routes import blp as health_blp
     from api.notifications.routes import blp as notifications_blp
     from api.people.routes import blp as people_blp
@@ -145,6 +146,7 @@ def _register_blueprints(api: Api) -> None:
         checkins_blp,
         alerts_blp,
         notifications_blp,
+        devices_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from datetime import date
+from datetime import date, datetime
 
 import click
 from flask import Flask, current_app
@@ -12,7 +12,7 @@ from flask.cli import AppGroup, FlaskGroup
 from sqlalchemy import select
 
 from youthapp import migrations
-from youthapp.clock import utcnow
+from youthapp.clock import ensure_utc, utcnow
 from youthapp.errors import DomainError
 from youthapp.models import STAFF_ROLES, User
 from youthapp.services import accounts, people, referrals
@@ -20,6 +20,7 @@ from youthapp.services import accounts, people, referrals
 db_cli = AppGroup("db", help="The database schema.")
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for local development.")
+scheduler_cli = AppGroup("scheduler", help="Reminders, prompts, escalations and delivery.")
 
 DEMO_PASSWORD = "correct-horse-battery-demo"  # noqa: S105 (development demo data only)
 DEMO_STAFF = [
@@ -153,8 +154,55 @@ def demo_seed() -> None:
         click.echo(f"  {person['role']:<12} {person['email']}")
 
 
+def _scheduler_context():
+    from scheduler.jobs import SchedulerContext
+    from youthapp.notify.factory import senders_from_settings
+
+    runtime = _runtime()
+    return SchedulerContext(
+        settings=runtime.settings,
+        engine=runtime.engine,
+        session_factory=runtime.session_factory,
+        senders=senders_from_settings(runtime.settings),
+    )
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler until stopped (SIGTERM or Ctrl-C): its own process, never in a web
+    worker."""
+    from scheduler.runner import run_forever
+
+    run_forever(_scheduler_context())
+
+
+@scheduler_cli.command("run-once")
+@click.option(
+    "--at",
+    "at",
+    default=None,
+    metavar="TIME",
+    help="Act as if the clock read TIME (ISO 8601 with an offset); default now.",
+)
+def scheduler_run_once(at: str | None) -> None:
+    """Run every sweep once and deliver what is due, then exit."""
+    from scheduler.jobs import run_all_once
+
+    now = utcnow()
+    if at:
+        try:
+            now = ensure_utc(datetime.fromisoformat(at))
+        except ValueError:
+            raise click.BadParameter(
+                "Give an ISO 8601 time with an offset, e.g. 2026-12-01T18:00:00+00:00",
+                param_hint="--at",
+            ) from None
+    for name, count in run_all_once(_scheduler_context(), now).items():
+        click.echo(f"{name}: {count}")
+
+
 def register_commands(app: Flask) -> None:
-    for group in (db_cli, users_cli, demo_cli):
+    for group in (db_cli, users_cli, demo_cli, scheduler_cli):
         app.cli.add_command(group)
 
 

@@ -6,7 +6,7 @@ import logging
 import os
 import re
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -65,6 +65,18 @@ class Settings:
     # the crisis list then leaves it out rather than show a number nobody answers.
     duty_line_phone: str = ""
     duty_line_hours: str = ""
+    # Push to phones and browsers, off until configured: Web Push with our VAPID key pair,
+    # FCM (Android, and iOS through FCM) with a service account. Every push request gives
+    # up after push_timeout_seconds, so one slow push service cannot hold the others up.
+    webpush_vapid_private_key: str = field(default="", repr=False)
+    webpush_vapid_subject: str = ""
+    # Accept (and post to) Web Push endpoints on 127.0.0.1/localhost over plain http: for
+    # tests and local development only, never where users can register devices.
+    webpush_allow_loopback: bool = False
+    fcm_project_id: str = ""
+    fcm_service_account_file: str = ""
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    push_timeout_seconds: int = 5
 
     @property
     def is_development(self) -> bool:
@@ -158,9 +170,14 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         raise ConfigurationError("PROGRAMME_MIN_AGE must not be above PROGRAMME_MAX_AGE")
     offsets_text = env.get("REMINDER_OFFSETS_MINUTES", "").strip()
     try:
-        reminder_offsets = tuple(sorted(
-            {int(part) for part in offsets_text.split(",") if part.strip()}, reverse=True
-        )) or defaults.reminder_offsets_minutes
+        reminder_offsets = (
+            tuple(
+                sorted(
+                    {int(part) for part in offsets_text.split(",") if part.strip()}, reverse=True
+                )
+            )
+            or defaults.reminder_offsets_minutes
+        )
     except ValueError:
         raise ConfigurationError(
             "REMINDER_OFFSETS_MINUTES must be minutes separated by commas, e.g. 1440,60"
@@ -207,7 +224,58 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         content_path=Path(content_path).resolve() if content_path else DEFAULT_CONTENT_PATH,
         duty_line_phone=duty_line_phone,
         duty_line_hours=duty_line_hours,
+        **_push_settings(env, defaults),
     )
+
+
+# A push request's timeout, in whole seconds: long enough for a distant push service,
+# short enough that the dispatcher is never stuck behind one that hangs.
+MAX_PUSH_TIMEOUT_SECONDS = 60
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def _push_settings(env: dict[str, str], defaults: Settings) -> dict[str, object]:
+    """Web Push and FCM: each is on only when fully configured, and half a configuration
+    is refused rather than silently sending nothing."""
+    vapid_key = env.get("WEBPUSH_VAPID_PRIVATE_KEY", "").strip()
+    vapid_subject = env.get("WEBPUSH_VAPID_SUBJECT", "").strip()
+    if bool(vapid_key) != bool(vapid_subject):
+        raise ConfigurationError(
+            "Web Push needs both WEBPUSH_VAPID_PRIVATE_KEY and WEBPUSH_VAPID_SUBJECT"
+        )
+    if vapid_subject and not vapid_subject.startswith(("mailto:", "https://")):
+        raise ConfigurationError(
+            "WEBPUSH_VAPID_SUBJECT must be a mailto: or https:// address push services can "
+            "reach us at"
+        )
+    allow_loopback = env.get("WEBPUSH_ALLOW_LOOPBACK", "").strip().lower()
+    if allow_loopback not in _TRUE + _FALSE:
+        raise ConfigurationError("WEBPUSH_ALLOW_LOOPBACK must be true or false")
+    project_id = env.get("FCM_PROJECT_ID", "").strip()
+    service_account_file = env.get("FCM_SERVICE_ACCOUNT_FILE", "").strip()
+    if bool(project_id) != bool(service_account_file):
+        raise ConfigurationError("FCM needs both FCM_PROJECT_ID and FCM_SERVICE_ACCOUNT_FILE")
+    if project_id and not re.fullmatch(r"[a-z][a-z0-9-]{4,61}[a-z0-9]", project_id):
+        raise ConfigurationError(f"FCM_PROJECT_ID {project_id[:80]!r} is not a Firebase project id")
+    base_url = (env.get("FCM_BASE_URL", "").strip() or defaults.fcm_base_url).rstrip("/")
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base_url):
+        raise ConfigurationError(f"FCM_BASE_URL {base_url[:80]!r} is not an http(s) URL")
+    timeout = _env_int(env, "PUSH_TIMEOUT_SECONDS", defaults.push_timeout_seconds, 1)
+    if timeout > MAX_PUSH_TIMEOUT_SECONDS:
+        raise ConfigurationError(
+            f"PUSH_TIMEOUT_SECONDS must be at most {MAX_PUSH_TIMEOUT_SECONDS}, not {timeout}"
+        )
+    return {
+        "webpush_vapid_private_key": vapid_key,
+        "webpush_vapid_subject": vapid_subject,
+        "webpush_allow_loopback": allow_loopback in _TRUE,
+        "fcm_project_id": project_id,
+        "fcm_service_account_file": str(Path(service_account_file).resolve())
+        if service_account_file
+        else "",
+        "fcm_base_url": base_url,
+        "push_timeout_seconds": timeout,
+    }
 
 
 def _development_secret(instance: Path) -> str:

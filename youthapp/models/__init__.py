@@ -17,7 +17,8 @@ from youthapp.models.checkins import (
     CheckInSchedule,
     SafetyTimer,
 )
-from youthapp.models.notifications import NOTIFICATION_KINDS, Notification
+from youthapp.models.devices import PLATFORMS, Device
+from youthapp.models.notifications import DELIVERY_STATUSES, NOTIFICATION_KINDS, Notification
 from youthapp.models.people import YOUNG_PERSON_STATUSES, Assignment, YoungPerson
 from youthapp.models.plans import (
     GOAL_STATUSES,
@@ -32,6 +33,9 @@ from youthapp.models.referrals import REFERRAL_STATUSES, Referral
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "DELIVERY_STATUSES",
+    "PLATFORMS",
+    "Device",
     "TIMER_STATUSES",
     "WEEKDAYS",
     "CheckIn",

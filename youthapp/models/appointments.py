@@ -54,6 +54,9 @@ class Appointment(IdMixin, TimestampMixin, Base):
     attendance_recorded_at: Mapped[datetime | None]
     attendance_recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    # When the current time was set (booked or moved): reminders that fell due before it
+    # are not sent late.
+    timing_set_at: Mapped[datetime] = mapped_column(default=utcnow)
     # iCalendar SEQUENCE: rises with each change the young person's calendar must show.
     sequence: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)

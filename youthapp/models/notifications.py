@@ -25,9 +25,17 @@ NOTIFICATION_KINDS = (
 )
 
 
+DELIVERY_STATUSES = ("pending", "sending", "sent", "parked", "withdrawn")
+
+
 class Notification(IdMixin, Base):
+    """One message to one user: a row in their inbox, and an entry in the push outbox."""
+
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_inbox", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_inbox", "user_id", "created_at"),
+        Index("ix_notifications_outbox", "delivery_status", "deliver_after"),
+    )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(30))
@@ -38,3 +46,15 @@ class Notification(IdMixin, Base):
     read_at: Mapped[datetime | None]
     # Makes "create this reminder" safe to run twice: a second insert is refused.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # What the notification is about, so a moved or cancelled appointment can withdraw its
+    # reminders that have not gone out yet.
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # The outbox: push waits until deliver_after (quiet hours); urgent ones never wait.
+    urgent: Mapped[bool] = mapped_column(default=False)
+    delivery_status: Mapped[str] = mapped_column(String(10), default="pending")
+    deliver_after: Mapped[datetime] = mapped_column(default=utcnow)
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    sent_at: Mapped[datetime | None]
+    delivered_device_ids: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -17,6 +17,7 @@ from youthapp.errors import Conflict, NotFound
 from youthapp.models import URGENT_KINDS, Alert, Assignment, User
 from youthapp.services import notifications
 
+ESCALATION = "urgent_help_unacknowledged"
 # A burst of presses within this pause is one message to staff, not one per press.
 RENOTIFY_AFTER = timedelta(minutes=5)
 
@@ -65,7 +66,7 @@ def raise_alert(
     alert = Alert(
         young_person_id=young_person_id,
         kind=kind,
-        urgent=kind in URGENT_KINDS,
+        urgent=kind in URGENT_KINDS or kind == ESCALATION,
         status="open",
         summary=summary,
         details=dict(details or {}),

@@ -18,6 +18,7 @@ from youthapp import access, audit
 from youthapp.clock import describe_local
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Appointment, User, YoungPerson
+from youthapp.notify import outbox
 from youthapp.services import alerts, notifications, people
 from youthapp.services.plans import check_version
 
@@ -132,6 +133,7 @@ def book(session: Session, actor: User, data: Mapping[str, Any], *, now: datetim
         created_by_id=actor.id,
         created_at=now,
         updated_at=now,
+        timing_set_at=now,
     )
     _refuse_double_booking(session, appointment)
     session.add(appointment)
@@ -174,6 +176,8 @@ def update(
     appointment.ends_at = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
     if {"starts_at", "duration_minutes"} & set(changed):
         _refuse_double_booking(session, appointment)
+        appointment.timing_set_at = now
+        outbox.withdraw_unsent(session, appointment.id, ["appointment_reminder"])
         appointment.young_person_response = "pending"  # a new time needs a new answer
         appointment.response_message = appointment.responded_at = None
     if set(SIGNIFICANT) & set(changed):
@@ -204,6 +208,7 @@ def cancel(
         raise Conflict(f"This appointment is already {appointment.status}.")
     appointment.status = "cancelled"
     appointment.cancelled_at, appointment.cancelled_by_id = now, actor.id
+    outbox.withdraw_unsent(session, appointment.id, ["appointment_reminder"])
     appointment.cancel_reason = reason
     appointment.sequence += 1
     appointment.updated_at = now

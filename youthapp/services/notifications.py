@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session
 
 from youthapp.errors import NotFound
 from youthapp.models import Notification, User
+from youthapp.notify import outbox
+
+# Messages staff must see now: pushed at once, whatever the hour.
+URGENT_KINDS = ("alert",)
 
 # What a lock screen may show. A phone can be read by someone dangerous, so unless the young
 # person turned discreet mode off, nothing names the programme, a mentor's role or a place.
@@ -22,6 +26,9 @@ WORDING: dict[str, tuple[str, str]] = {
     "appointment_changed": ("Appointment changed", "Your appointment has moved to {when}."),
     "appointment_cancelled": ("Appointment cancelled", "The appointment on {when} is cancelled."),
     "appointment_response": ("Reply to an appointment", "A young person replied: {response}."),
+    "appointment_reminder": ("Appointment reminder", "You have an appointment {when_words}."),
+    "check_in_prompt": ("Time to check in", "How are you doing? Tap to check in."),
+    "plan_review_due": ("Plan review due", "A support plan needs a review ({reason})."),
     # Staff phones can be read by others too: alerts name no young person.
     "alert": ("New alert", "A young person needs attention ({kind_label}). Open the app."),
     "all_clear": ("All clear", "A young person you were alerted about is safe ({kind_label})."),
@@ -39,8 +46,7 @@ def wording(kind: str, recipient: User, **values: Any) -> tuple[str, str]:
     return title.format(**values), body.format(**values)
 
 
-def notify(
-    session: Session,
+def notification_row(
     recipient: User,
     kind: str,
     *,
@@ -48,21 +54,39 @@ def notify(
     now: datetime,
     dedupe_key: str | None = None,
     template: str | None = None,
+    subject_id: uuid.UUID | None = None,
     **values: Any,
-) -> Notification:
-    """One notification of `kind`, worded by `template` (the kind's own by default)."""
+) -> dict[str, Any]:
+    """The columns of one notification of `kind` to `recipient`, worded by `template` (the
+    kind's own by default). Alerts are urgent: pushed at once, whatever the hour; anything
+    else waits out the recipient's quiet hours."""
     title, body = wording(template or kind, recipient, **values)
-    notification = Notification(
-        user_id=recipient.id,
-        kind=kind,
-        title=title,
-        body=body,
-        data=data,
-        created_at=now,
-        dedupe_key=dedupe_key,
-    )
+    urgent = kind in URGENT_KINDS
+    return {
+        "user_id": recipient.id,
+        "kind": kind,
+        "title": title,
+        "body": body,
+        "data": data,
+        "created_at": now,
+        "dedupe_key": dedupe_key,
+        "subject_id": subject_id,
+        "urgent": urgent,
+        "delivery_status": "pending",
+        "deliver_after": outbox.push_not_before(recipient, now, urgent=urgent),
+        "attempts": 0,
+        "delivered_device_ids": [],
+    }
+
+
+def notify(session: Session, recipient: User, kind: str, **options: Any) -> Notification:
+    """One notification: in the recipient's inbox at once, and in the push outbox; an
+    urgent one wakes the dispatcher."""
+    notification = Notification(**notification_row(recipient, kind, **options))
     session.add(notification)
     session.flush()
+    if notification.urgent:
+        outbox.wake_dispatcher(session)
     return notification
 
 
@@ -83,8 +107,8 @@ def notify_young_person_of_plan_change(
             Notification.read_at.is_(None),
         )
     )
-    if unread is not None:
-        unread.created_at, unread.data = now, data
+    if unread is not None and unread.delivery_status == "pending":
+        unread.created_at, unread.data = now, data  # not pushed yet: one message is enough
         return
     notify(session, recipient, "plan_updated", data=data, now=now)
 

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from youthapp.errors import TooManyAttempts
@@ -89,3 +89,7 @@ def clear_account(session: Session, purpose: str, key: str) -> None:
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return int((moment - now).total_seconds()) + 1
+
+
+def purge_older_than(session: Session, cutoff: datetime) -> int:
+    return session.execute(delete(AuthFailure).where(AuthFailure.occurred_at < cutoff)).rowcount

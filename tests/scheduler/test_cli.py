@@ -1,0 +1,80 @@
+"""`youthapp scheduler run-once --at` and `youthapp scheduler run` as operators use them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from youthapp.models import Alert
+
+
+def test_run_once_at_a_time_runs_every_sweep_as_if_the_clock_read_it(
+    runner, as_role, programme, db
+):
+    coordinator = as_role("coordinator")
+    _, young_person = programme.young_person(coordinator)
+    back = (datetime.now(UTC) + timedelta(hours=3)).replace(microsecond=0)
+    young_person.post("/api/v1/me/safety-timers", json={"expected_back_at": back.isoformat()})
+
+    early = runner.invoke(
+        args=["scheduler", "run-once", "--at", (back - timedelta(minutes=1)).isoformat()]
+    )
+    assert early.exit_code == 0, early.output
+    assert "expired_safety_timers: 0" in early.output
+    later = (back + timedelta(minutes=1)).isoformat()
+    result = runner.invoke(args=["scheduler", "run-once", "--at", later])
+    assert result.exit_code == 0, result.output
+    assert "expired_safety_timers: 1" in result.output
+    for name in (
+        "appointment_reminders",
+        "check_in_prompts",
+        "missed_check_ins",
+        "escalations",
+        "plan_reviews",
+        "delivered",
+    ):
+        assert f"{name}: " in result.output
+    db.rollback()
+    assert db.scalar(select(Alert.kind)) == "safety_timer_expired"
+
+
+@pytest.mark.parametrize("bad", ["tomorrow", "2027-01-01T10:00:00"])
+def test_run_once_refuses_a_time_it_cannot_place(runner, bad):
+    result = runner.invoke(args=["scheduler", "run-once", "--at", bad])
+    assert result.exit_code != 0
+    assert "--at" in result.output
+
+
+def test_the_scheduler_process_stops_cleanly_on_sigterm(tmp_path, database_url):
+    env = {
+        **os.environ,
+        "YOUTHAPP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "YOUTHAPP_INSTANCE_PATH": str(tmp_path),
+        "SWEEP_SECONDS": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from api.cli import main; main()", "scheduler", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        time.sleep(4)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "scheduler started" in output
+    assert "appointment_reminders at" in output  # one log line per sweep run
+    assert "scheduler stopped" in output

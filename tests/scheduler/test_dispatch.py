@@ -1,0 +1,227 @@
+"""The outbox and its dispatcher: urgent first and at once, quiet hours respected, retries
+with backoff, parking, dead tokens, and several schedulers never sending anything twice."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from scheduler.jobs import run_all_once
+from youthapp.models import Appointment, Device, Notification, User
+from youthapp.notify import dispatcher
+from youthapp.notify.senders import Outcome, RecordingSender
+from youthapp.services import notifications
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def add_device(db, user_id: uuid.UUID, platform: str = "android", token: str | None = None):
+    token = token or f"token-{uuid.uuid4()}"
+    device = Device(
+        user_id=user_id,
+        platform=platform,
+        push_token=token,
+        push_token_hash=hashlib.sha256(token.encode()).hexdigest(),
+        last_seen_at=datetime.now(UTC),
+    )
+    db.add(device)
+    db.commit()
+    return device
+
+
+@pytest.fixture
+def young_person(as_role, programme, db):
+    _, caller = programme.young_person(as_role("coordinator"))
+    add_device(db, caller.user.id)
+    return caller
+
+
+def notify(app, user_id, kind="plan_updated", now=None, **options):
+    with app.extensions["youthapp"].session_factory.begin() as session:
+        user = session.get(User, user_id)
+        return notifications.notify(
+            session, user, kind, data={"x": 1}, now=now or datetime.now(UTC), **options
+        ).id
+
+
+class FlakySender(RecordingSender):
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__()
+        self.outcome = outcome
+
+    def send(self, push_token, message):
+        super().send(push_token, message)
+        return self.outcome
+
+
+def test_a_due_message_is_pushed_once_in_discreet_words(app, context, sender, young_person, db):
+    notify(app, young_person.user.id)
+    report = dispatcher.dispatch_due(context.session_factory, [sender], now=datetime.now(UTC))
+    assert (report.claimed, report.sent) == (1, 1)
+    [(_, message)] = sender.sent
+    assert (message.title, message.body) == ("You have a new message", "Open the app to read it.")
+    again = dispatcher.dispatch_due(context.session_factory, [sender], now=datetime.now(UTC))
+    assert again.claimed == 0 and len(sender.sent) == 1
+
+
+def test_quiet_hours_hold_a_message_until_they_end(app, context, sender, young_person, db):
+    user = db.get(User, young_person.user.id)
+    user.quiet_hours_start, user.quiet_hours_end = time(22, 0), time(7, 0)
+    db.commit()
+    notify(app, user.id, now=at("2027-01-10T23:00:00+00:00"))
+    assert (
+        dispatcher.dispatch_due(
+            context.session_factory, [sender], now=at("2027-01-11T06:59:00+00:00")
+        ).claimed
+        == 0
+    )
+    assert (
+        dispatcher.dispatch_due(
+            context.session_factory, [sender], now=at("2027-01-11T07:00:00+00:00")
+        ).sent
+        == 1
+    )
+
+
+def test_alerts_to_staff_never_wait_and_go_first(app, context, sender, as_role, db):
+    coordinator = as_role("coordinator")
+    user = db.get(User, coordinator.user.id)
+    user.quiet_hours_start, user.quiet_hours_end = time(0, 0), time(23, 59)
+    db.commit()
+    add_device(db, user.id, platform="ios")
+    now = datetime.now(UTC)
+    notify(app, user.id, kind="plan_review_due", now=now, reason="test")
+    notify(app, user.id, kind="alert", now=now, kind_label="urgent_help")
+    report = dispatcher.dispatch_due(context.session_factory, [sender], now=now)
+    assert report.sent == 1
+    assert sender.sent[0][1].kind == "alert" and sender.sent[0][1].urgent is True
+
+
+def test_a_failing_push_is_retried_with_backoff_and_parked_in_the_end(
+    app, context, young_person, db
+):
+    failing = FlakySender(Outcome.RETRY)
+    notification_id = notify(app, young_person.user.id)
+    now = datetime.now(UTC)
+    for attempt in range(1, dispatcher.MAX_ATTEMPTS + 1):
+        report = dispatcher.dispatch_due(context.session_factory, [failing], now=now)
+        assert report.claimed == 1, attempt
+        db.rollback()
+        row = db.get(Notification, notification_id)
+        if attempt < dispatcher.MAX_ATTEMPTS:
+            assert row.delivery_status == "pending"
+            assert row.deliver_after == now + dispatcher.backoff(attempt)
+            assert dispatcher.dispatch_due(context.session_factory, [failing], now=now).claimed == 0
+            now = row.deliver_after
+    assert row.delivery_status == "parked" and row.last_error
+    assert dispatcher.backoff(1) == timedelta(seconds=30)
+    assert dispatcher.backoff(20) == timedelta(hours=1)
+
+
+def test_a_dead_token_disables_the_device(app, context, young_person, db):
+    notify(app, young_person.user.id)
+    report = dispatcher.dispatch_due(
+        context.session_factory, [FlakySender(Outcome.GONE)], now=datetime.now(UTC)
+    )
+    assert report.sent == 1
+    db.rollback()
+    assert db.scalar(select(Device.disabled_at).where(Device.user_id == young_person.user.id))
+
+
+def test_a_lease_that_ran_out_is_claimed_again(app, context, sender, young_person, db):
+    notify(app, young_person.user.id)
+    now = datetime.now(UTC)
+    with context.session_factory.begin() as session:  # a dispatcher that died mid-batch
+        assert len(dispatcher.claim_due(session, now=now, batch_size=10)) == 1
+    assert dispatcher.dispatch_due(context.session_factory, [sender], now=now).claimed == 0
+    later = now + dispatcher.LEASE + timedelta(seconds=1)
+    assert dispatcher.dispatch_due(context.session_factory, [sender], now=later).sent == 1
+
+
+def test_four_schedulers_at_once_deliver_each_reminder_exactly_once(
+    app, context, young_person, db, as_role
+):
+    mentor = as_role("mentor")
+    first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    count = 2000
+    db.execute(
+        insert(Appointment),
+        [
+            {
+                "id": uuid.uuid4(),
+                "young_person_id": young_person.user.young_person_id,
+                "mentor_id": mentor.user.id,
+                "starts_at": first + timedelta(seconds=30 * n),
+                "ends_at": first + timedelta(seconds=30 * n + 300),
+                "duration_minutes": 5,
+                "mode": "phone",
+                "status": "scheduled",
+                "young_person_response": "pending",
+                "created_by_id": mentor.user.id,
+                "sequence": 0,
+                "version": 1,
+                "created_at": datetime.now(UTC),
+                "updated_at": datetime.now(UTC),
+                "timing_set_at": datetime.now(UTC),
+            }
+            for n in range(count)
+        ],
+    )
+    db.commit()
+    now = first - timedelta(minutes=1)  # all start within 17 hours: each has a reminder due
+    shared = RecordingSender()
+    lock = threading.Lock()
+
+    class ThreadSafe(RecordingSender):
+        def send(self, push_token, message):
+            with lock:
+                return shared.send(push_token, message)
+
+    errors, barrier = [], threading.Barrier(4)
+
+    def scheduler():
+        try:
+            barrier.wait()
+            run_all_once(
+                context.__class__(
+                    context.settings, context.engine, context.session_factory, [ThreadSafe()]
+                ),
+                now,
+            )
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    ids = [message.notification_id for _, message in shared.sent]
+    assert len(ids) == count and len(set(ids)) == count
+    db.rollback()
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.kind == "appointment_reminder")
+        )
+        == count
+    )
+    assert (
+        db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(
+                Notification.kind == "appointment_reminder", Notification.delivery_status != "sent"
+            )
+        )
+        == 0
+    )

@@ -1,0 +1,1 @@
+"""Notification delivery: the outbox, the dispatcher that drains it, and push senders."""

@@ -1,0 +1,215 @@
+"""The dispatcher: drains the outbox to the push senders, exactly once per device.
+
+Due rows are claimed in batches with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so
+several schedulers share the work without overlap; SQLite writers are serialised), sent
+outside any transaction, and then marked sent, retried with backoff, or parked after too
+many failures. A dispatcher that dies mid-batch leaves leases that expire, and the rows
+are claimed again.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from youthapp.models import Device, Notification
+from youthapp.notify.senders import Outcome, PushMessage, PushSender
+
+log = logging.getLogger(__name__)
+
+# Long enough for a batch of pushes that each time out (see BATCH_SIZE), short enough that
+# a dispatcher that died hands its batch on within minutes.
+LEASE = timedelta(minutes=5)
+# Small batches: each push may wait for its timeout, and the whole batch must finish well
+# inside its lease, or another dispatcher would take the rows and send them twice.
+BATCH_SIZE = 25
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, 4 min, ... capped at 1 hour
+BACKOFF_CAP = timedelta(hours=1)
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    parked: int = 0
+    pushes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: DispatchReport) -> None:
+        self.claimed += other.claimed
+        self.sent += other.sent
+        self.retried += other.retried
+        self.parked += other.parked
+        self.pushes += other.pushes
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
+
+
+def claim_due(session: Session, *, now: datetime, batch_size: int) -> list[uuid.UUID]:
+    """Lease up to `batch_size` due notifications to this dispatcher; urgent ones first."""
+    due = (
+        select(Notification.id)
+        .where(
+            or_(
+                (Notification.delivery_status == "pending") & (Notification.deliver_after <= now),
+                (Notification.delivery_status == "sending") & (Notification.lease_until < now),
+            )
+        )
+        .order_by(Notification.urgent.desc(), Notification.deliver_after, Notification.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(due))
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(
+                delivery_status="sending",
+                lease_until=now + LEASE,
+                attempts=Notification.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return ids
+
+
+def dispatch_batch(
+    session_factory: sessionmaker,
+    senders: Sequence[PushSender],
+    *,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+) -> DispatchReport:
+    """Claim one batch, push it, and record how it went."""
+    report = DispatchReport()
+    with session_factory.begin() as session:
+        ids = claim_due(session, now=now, batch_size=batch_size)
+        if not ids:
+            return report
+        notifications = list(session.scalars(select(Notification).where(Notification.id.in_(ids))))
+        devices = _devices_of(session, {n.user_id for n in notifications})
+        session.expunge_all()
+    report.claimed = len(ids)
+
+    by_platform = {platform: sender for sender in senders for platform in sender.platforms}
+    outcomes: dict[uuid.UUID, tuple[list[str], bool, list[uuid.UUID], str | None]] = {}
+    for notification in notifications:
+        delivered = list(notification.delivered_device_ids)
+        retry, gone, error = False, [], None
+        message = PushMessage(
+            notification_id=str(notification.id),
+            kind=notification.kind,
+            title=notification.title,
+            body=notification.body,
+            data={k: str(v) for k, v in (notification.data or {}).items()},
+            urgent=notification.urgent,
+        )
+        for device in devices.get(notification.user_id, []):
+            sender = by_platform.get(device.platform)
+            if sender is None or str(device.id) in delivered:
+                continue
+            try:
+                outcome = sender.send(device.push_token, message)
+            except Exception as exc:  # a sender bug must not stop the other messages
+                log.exception("push sender failed for notification %s", notification.id)
+                outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
+            report.pushes += 1
+            if outcome is Outcome.DELIVERED:
+                delivered.append(str(device.id))
+            elif outcome is Outcome.GONE:
+                gone.append(device.id)
+            else:
+                retry, error = True, error or "push service asked us to try again"
+        outcomes[notification.id] = (delivered, retry, gone, error)
+
+    with session_factory.begin() as session:
+        for notification in notifications:
+            delivered, retry, gone, error = outcomes[notification.id]
+            values: dict = {"delivered_device_ids": delivered, "lease_until": None}
+            if not retry:
+                values.update(delivery_status="sent", sent_at=now, last_error=None)
+                report.sent += 1
+            elif notification.attempts >= MAX_ATTEMPTS:
+                values.update(delivery_status="parked", last_error=error)
+                report.parked += 1
+                log.error(
+                    "parked notification %s after %d attempts: %s",
+                    notification.id,
+                    notification.attempts,
+                    error,
+                )
+            else:
+                values.update(
+                    delivery_status="pending",
+                    last_error=error,
+                    deliver_after=now + backoff(notification.attempts),
+                )
+                report.retried += 1
+            # Only the lease holder may record the outcome (a lease that ran out was taken).
+            session.execute(
+                update(Notification)
+                .where(
+                    Notification.id == notification.id,
+                    Notification.delivery_status == "sending",
+                    Notification.attempts == notification.attempts,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if gone:
+                session.execute(
+                    update(Device)
+                    .where(Device.id.in_(gone))
+                    .values(disabled_at=now, updated_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+    return report
+
+
+def dispatch_due(
+    session_factory: sessionmaker,
+    senders: Sequence[PushSender],
+    *,
+    now: datetime,
+    batch_size: int = BATCH_SIZE,
+    max_batches: int = 10_000,
+) -> DispatchReport:
+    """Drain everything due now, batch by batch."""
+    total = DispatchReport()
+    for _ in range(max_batches):
+        report = dispatch_batch(session_factory, senders, now=now, batch_size=batch_size)
+        total.add(report)
+        if report.claimed:
+            log.info(
+                "dispatched %d: %d sent, %d to retry, %d parked, %d pushes",
+                report.claimed,
+                report.sent,
+                report.retried,
+                report.parked,
+                report.pushes,
+            )
+        if report.claimed < batch_size:
+            break
+    return total
+
+
+def _devices_of(session: Session, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[Device]]:
+    devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
+    if user_ids:
+        for device in session.scalars(
+            select(Device).where(Device.user_id.in_(user_ids), Device.disabled_at.is_(None))
+        ):
+            devices[device.user_id].append(device)
+    return devices

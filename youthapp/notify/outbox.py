@@ -1,0 +1,70 @@
+"""The outbox side of notifications: when a message may be pushed, waking the dispatcher,
+and creating many at once where each may exist only once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from youthapp.clock import local_to_utc
+from youthapp.models import Notification, User
+
+CHANNEL = "youthapp_outbox"
+
+
+def push_not_before(user: User, now: datetime, *, urgent: bool) -> datetime:
+    """When a message to `user` may be pushed: at once if urgent or outside their quiet
+    hours, otherwise when their quiet hours end (their wall clock, their zone)."""
+    start, end = user.quiet_hours_start, user.quiet_hours_end
+    if urgent or start is None or end is None:
+        return now
+    zone = ZoneInfo(user.timezone)
+    local = now.astimezone(zone)
+    clock = local.time().replace(tzinfo=None)
+    quiet = start <= clock < end if start < end else (clock >= start or clock < end)
+    if not quiet:
+        return now
+    day = local.date() if clock < end else local.date() + timedelta(days=1)
+    return local_to_utc(day, time(end.hour, end.minute), zone)
+
+
+def wake_dispatcher(session: Session) -> None:
+    """Ask the dispatcher to look now. On PostgreSQL the NOTIFY is delivered when this
+    transaction commits, so it never runs ahead of the rows it announces; elsewhere the
+    dispatcher's short poll picks them up."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+
+
+def insert_new(session: Session, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert notifications, skipping any whose dedupe key exists already (made by an
+    earlier run or by another scheduler at the same moment). Returns how many were new."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Notification).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    result = session.execute(
+        statement.returning(Notification.id), [{"id": uuid.uuid4(), **row} for row in rows]
+    )
+    return len(result.all())
+
+
+def withdraw_unsent(session: Session, subject_id: uuid.UUID, kinds: Sequence[str]) -> None:
+    """Take back messages about `subject_id` that have not gone out (an appointment moved or
+    was cancelled, so its reminders are wrong now)."""
+    session.execute(
+        delete(Notification).where(
+            Notification.subject_id == subject_id,
+            Notification.kind.in_(kinds),
+            Notification.delivery_status == "pending",
+        )
+    )

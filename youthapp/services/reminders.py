@@ -1,0 +1,254 @@
+"""The scheduler's sweeps that create messages: appointment reminders, check-in prompts,
+escalation of urgent alerts nobody picked up, and plan reviews that are due.
+
+Each takes `now` and works out what is due from the data alone, so any number of runs, at
+any times, in any order and in several processes at once, create each message once (its
+dedupe key), and a scheduler that was down catches up when it returns.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from youthapp.clock import describe_local
+from youthapp.models import (
+    URGENT_KINDS,
+    Alert,
+    Appointment,
+    Assignment,
+    CheckIn,
+    CheckInSchedule,
+    Goal,
+    SupportPlan,
+    User,
+    YoungPerson,
+)
+from youthapp.notify import outbox
+from youthapp.services import alerts
+from youthapp.services.notifications import notification_row
+from youthapp.services.schedules import occurrences
+
+DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
+REVIEW_AFTER = timedelta(days=28)
+BATCH = 500
+
+
+def _insert_in_batches(session: Session, rows: Iterable[dict[str, Any]]) -> int:
+    created, batch = 0, []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            created += outbox.insert_new(session, batch)
+            batch = []
+    return created + outbox.insert_new(session, batch)
+
+
+def appointment_reminders(
+    session: Session, *, now: datetime, offsets: Sequence[timedelta] = DEFAULT_OFFSETS
+) -> int:
+    """Remind young people of appointments (by default 24 hours and 1 hour before).
+
+    Only the nearest reminder that is due is sent (a scheduler back from a day down does
+    not send "tomorrow" an hour before), none for a time already past when the appointment
+    was booked or moved, none for cancelled ones; moving an appointment gives new keys."""
+    offsets = sorted(offsets)
+    rows = session.execute(
+        select(Appointment, User)
+        .join(
+            User,
+            and_(User.young_person_id == Appointment.young_person_id, User.is_active.is_(True)),
+        )
+        .where(
+            Appointment.status == "scheduled",
+            Appointment.starts_at > now,
+            Appointment.starts_at <= now + offsets[-1],
+        )
+        .order_by(Appointment.starts_at, Appointment.id)
+        .execution_options(yield_per=BATCH)
+    )
+
+    def reminders():
+        for appointment, young_person in rows:
+            due = [
+                offset
+                for offset in offsets
+                if appointment.timing_set_at <= appointment.starts_at - offset <= now
+            ]
+            if not due:
+                continue
+            offset = due[0]
+            minutes = int(offset.total_seconds() // 60)
+            yield notification_row(
+                young_person,
+                "appointment_reminder",
+                now=now,
+                subject_id=appointment.id,
+                data={"appointment_id": str(appointment.id), "minutes_before": minutes},
+                dedupe_key=f"reminder:{appointment.id}:{minutes}:{appointment.sequence}",
+                when_words="on " + describe_local(appointment.starts_at, young_person.timezone),
+            )
+
+    return _insert_in_batches(session, reminders())
+
+
+def check_in_prompts(session: Session, *, now: datetime) -> int:
+    """Prompt each young person at their scheduled local time (until its grace runs out),
+    unless they have checked in within the hour before."""
+    rows = session.execute(
+        select(CheckInSchedule, User)
+        .join(
+            User,
+            and_(User.young_person_id == CheckInSchedule.young_person_id, User.is_active.is_(True)),
+        )
+        .where(CheckInSchedule.active.is_(True))
+        .execution_options(yield_per=BATCH)
+    )
+
+    candidates = []
+    for schedule, young_person in rows:
+        grace = timedelta(minutes=schedule.grace_minutes)
+        due = [
+            moment
+            for moment in occurrences(schedule, now - grace, now + timedelta(seconds=1))
+            if schedule.effective_from <= moment <= now
+        ]
+        if due:
+            candidates.append((schedule.young_person_id, young_person, due[-1]))
+    if not candidates:
+        return 0
+    # Who checked in lately, in one query rather than one per young person.
+    earliest = min(moment for _, _, moment in candidates) - timedelta(hours=1)
+    latest_check_in = dict(
+        session.execute(
+            select(CheckIn.young_person_id, func.max(CheckIn.created_at))
+            .where(
+                CheckIn.young_person_id.in_([c[0] for c in candidates]),
+                CheckIn.created_at > earliest,
+            )
+            .group_by(CheckIn.young_person_id)
+        ).all()
+    )
+    return _insert_in_batches(
+        session,
+        (
+            notification_row(
+                young_person,
+                "check_in_prompt",
+                now=now,
+                data={"due_at": moment.isoformat()},
+                dedupe_key=f"prompt:{young_person_id}:{moment.isoformat()}",
+            )
+            for young_person_id, young_person, moment in candidates
+            if not (
+                latest_check_in.get(young_person_id)
+                and latest_check_in[young_person_id] > moment - timedelta(hours=1)
+            )
+        ),
+    )
+
+
+def escalate_unacknowledged(session: Session, *, now: datetime, window: timedelta) -> int:
+    """An urgent alert nobody acknowledged within `window` raises one
+    urgent_help_unacknowledged alert to every coordinator."""
+    waiting = session.scalars(
+        select(Alert)
+        .where(
+            Alert.kind.in_(URGENT_KINDS),
+            Alert.status == "open",
+            Alert.escalated_at.is_(None),
+            Alert.created_at <= now - window,
+        )
+        .order_by(Alert.created_at)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for alert in waiting:
+        alerts.raise_alert(
+            session,
+            alert.young_person_id,
+            alerts.ESCALATION,
+            now=now,
+            summary=f"Nobody acknowledged an urgent alert ({alert.kind}) "
+            f"within {int(window.total_seconds() // 60)} minutes",
+            details={
+                "alert_id": str(alert.id),
+                "kind": alert.kind,
+                "raised_at": alert.created_at.isoformat(),
+            },
+            subject=("alert", alert.id),
+            dedupe_key=f"escalation:{alert.id}",
+        )
+        alert.escalated_at = now
+    session.flush()
+    return len(waiting)
+
+
+def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/London") -> int:
+    """Tell each live mentor when a goal passes its target date, or when a plan has gone
+    28 days without a staff review (once per goal date, once per review period)."""
+    from zoneinfo import ZoneInfo
+
+    today = now.astimezone(ZoneInfo(today_zone)).date()
+    active = YoungPerson.status == "active"
+    overdue_goals = session.execute(
+        select(Goal.id, Goal.young_person_id, Goal.target_date)
+        .join(YoungPerson, YoungPerson.id == Goal.young_person_id)
+        .where(
+            active, Goal.archived_at.is_(None), Goal.status != "achieved", Goal.target_date < today
+        )
+    ).all()
+    stale_plans = session.execute(
+        select(
+            SupportPlan.young_person_id,
+            func.coalesce(SupportPlan.reviewed_at, SupportPlan.updated_at),
+        )
+        .join(YoungPerson, YoungPerson.id == SupportPlan.young_person_id)
+        .where(
+            active,
+            func.coalesce(SupportPlan.reviewed_at, SupportPlan.updated_at) <= now - REVIEW_AFTER,
+        )
+    ).all()
+    people = {row[1] for row in overdue_goals} | {row[0] for row in stale_plans}
+    mentors: dict[Any, list[User]] = defaultdict(list)
+    if people:
+        for young_person_id, mentor in session.execute(
+            select(Assignment.young_person_id, User)
+            .join(User, User.id == Assignment.mentor_id)
+            .where(
+                Assignment.young_person_id.in_(people),
+                Assignment.ended_at.is_(None),
+                User.is_active.is_(True),
+            )
+        ):
+            mentors[young_person_id].append(mentor)
+
+    def rows():
+        for goal_id, young_person_id, target_date in overdue_goals:
+            for mentor in mentors[young_person_id]:
+                yield notification_row(
+                    mentor,
+                    "plan_review_due",
+                    now=now,
+                    reason="a goal passed its target date",
+                    data={"young_person_id": str(young_person_id), "goal_id": str(goal_id)},
+                    dedupe_key=f"plan_review:goal:{goal_id}:{target_date}:{mentor.id}",
+                )
+        for young_person_id, reviewed_at in stale_plans:
+            for mentor in mentors[young_person_id]:
+                yield notification_row(
+                    mentor,
+                    "plan_review_due",
+                    now=now,
+                    reason="not reviewed for 28 days",
+                    data={"young_person_id": str(young_person_id)},
+                    dedupe_key=f"plan_review:plan:{young_person_id}:{reviewed_at.date()}:"
+                    f"{mentor.id}",
+                )
+
+    return _insert_in_batches(session, rows())
