@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api import idempotency
 from api.database import close_session
 from api.errors import register_error_handlers
 from api.extensions import Api, client_address, limiter
@@ -110,6 +111,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     _register_blueprints(api)
 
+    # Registered before _finish_response so that it keeps the answer as finished (ETag
+    # included): Flask runs after_request functions in reverse order.
+    idempotency.register(app)
     app.after_request(_finish_response)
     app.teardown_appcontext(close_session)
 

@@ -12,6 +12,26 @@ SECURITY_SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFo
 _RETRY_AFTER = {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Retry safely: the same key and body replay the first answer (for 24 "
+    "hours); the same key with another body is 422; while the first is running, 409",
+    "schema": {"type": "string", "maxLength": 255},
+}
+# Creating requests that are idempotent by other means, or that create no resource.
+NOT_IDEMPOTENCY_KEYED = ("/api/v1/auth/", "/api/v1/me/check-ins")
+
+
+def takes_idempotency_key(method: str, path: str) -> bool:
+    return (
+        method.upper() == "POST"
+        and path.startswith("/api/v1/")
+        and not any(path.startswith(prefix) for prefix in NOT_IDEMPOTENCY_KEYED)
+    )
+
+
 class StandardErrorsPlugin(BasePlugin):
     """Adds the error responses that the app-wide machinery can give to every operation."""
 
@@ -28,6 +48,10 @@ class StandardErrorsPlugin(BasePlugin):
                 # Only an operation that reads a body can find it malformed or not JSON.
                 responses.setdefault("400", "BAD_REQUEST")
                 responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
+            if takes_idempotency_key(method, path or "") and "security" in operation:
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+                responses.setdefault("409", "CONFLICT")
+                responses.setdefault("422", "UNPROCESSABLE_ENTITY")
             responses.setdefault("500", "INTERNAL_SERVER_ERROR")
             responses.setdefault("503", "SERVICE_UNAVAILABLE")
 

@@ -15,7 +15,7 @@ from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings
 from youthapp.notify.dispatcher import DispatchReport, dispatch_due
 from youthapp.notify.senders import PushSender
-from youthapp.services import reminders, schedules, throttle, timers
+from youthapp.services import idempotency, reminders, schedules, throttle, timers
 
 log = logging.getLogger("scheduler")
 
@@ -47,8 +47,11 @@ def _sweeps(settings: Settings) -> dict[str, Callable[[Session, datetime], int]]
 
 
 def housekeeping(session: Session, now: datetime) -> int:
-    """Forget failed sign-in attempts once no throttle window can count them."""
-    return throttle.purge_older_than(session, now - timedelta(days=2))
+    """Forget what is only kept for a while: idempotency keys after a day, failed sign-in
+    attempts once no throttle window can count them."""
+    return idempotency.purge_expired(session, now=now) + throttle.purge_older_than(
+        session, now - timedelta(days=2)
+    )
 
 
 def sweep_names(settings: Settings) -> list[str]:

@@ -18,6 +18,7 @@ from youthapp.models.checkins import (
     SafetyTimer,
 )
 from youthapp.models.devices import PLATFORMS, Device
+from youthapp.models.idempotency import IdempotencyKey
 from youthapp.models.notifications import DELIVERY_STATUSES, NOTIFICATION_KINDS, Notification
 from youthapp.models.people import YOUNG_PERSON_STATUSES, Assignment, YoungPerson
 from youthapp.models.plans import (
@@ -33,6 +34,7 @@ from youthapp.models.referrals import REFERRAL_STATUSES, Referral
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "IdempotencyKey",
     "DELIVERY_STATUSES",
     "PLATFORMS",
     "Device",

@@ -1,0 +1,85 @@
+"""Idempotency-Key on creating POSTs: a retried request never creates a second record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from tests.conftest import referral_body
+from youthapp.models import IdempotencyKey, Referral
+
+REFERRALS = "/api/v1/referrals"
+
+
+def test_the_same_key_and_body_replay_the_first_answer(as_role, db):
+    referrer = as_role("referrer")
+    first = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "k-1"})
+    again = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.get_json() == first.get_json()
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert db.scalar(select(func.count()).select_from(Referral)) == 1
+    other = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "k-2"})
+    assert other.get_json()["id"] != first.get_json()["id"]
+
+
+def test_the_same_key_with_another_body_is_422(as_role, db):
+    referrer = as_role("referrer")
+    referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "k"})
+    changed = referrer.post(
+        REFERRALS, json=referral_body(first_name="Sam"), headers={"Idempotency-Key": "k"}
+    )
+    assert changed.status_code == 422
+    assert changed.get_json()["code"] == 422
+    assert db.scalar(select(func.count()).select_from(Referral)) == 1
+
+
+def test_a_retry_while_the_first_is_running_is_409(as_role, db):
+    referrer = as_role("referrer")
+    first = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "slow"})
+    db.execute(update(IdempotencyKey).values(response_status=None))  # as if still running
+    db.commit()
+    retry = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "slow"})
+    assert retry.status_code == 409
+    assert first.status_code == 201
+
+
+def test_keys_belong_to_one_user_and_one_path(as_role, db):
+    one, two = as_role("referrer"), as_role("referrer")
+    a = one.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "same"})
+    b = two.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "same"})
+    assert a.get_json()["id"] != b.get_json()["id"]
+    assert db.scalar(select(func.count()).select_from(Referral)) == 2
+
+
+def test_keys_are_kept_a_day_then_forgotten(as_role, db):
+    referrer = as_role("referrer")
+    first = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "old"})
+    db.execute(update(IdempotencyKey).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    db.commit()
+    later = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "old"})
+    assert later.status_code == 201
+    assert later.get_json()["id"] != first.get_json()["id"]
+    kept = db.scalar(select(IdempotencyKey.expires_at))
+    assert kept - datetime.now(UTC) > timedelta(hours=23)
+
+
+def test_a_refused_first_try_is_not_replayed_when_it_may_succeed_later(as_role, programme):
+    coordinator, mentor = as_role("coordinator"), as_role("mentor")
+    person_id = programme.enrol(coordinator)["young_person_id"]
+    programme.assign(coordinator, person_id, mentor)
+    body = {
+        "young_person_id": person_id,
+        "mentor_id": str(mentor.user.id),
+        "mode": "phone",
+        "starts_at": (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat(),
+        "duration_minutes": 30,
+    }
+    blocker = mentor.post("/api/v1/appointments", json=body).get_json()
+    clash = mentor.post("/api/v1/appointments", json=body, headers={"Idempotency-Key": "b"})
+    assert clash.status_code == 409
+    mentor.post(f"/api/v1/appointments/{blocker['id']}/cancel", json={"reason": "moved"})
+    retry = mentor.post("/api/v1/appointments", json=body, headers={"Idempotency-Key": "b"})
+    assert retry.status_code == 201
