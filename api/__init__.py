@@ -135,6 +135,7 @@ def _register_blueprints(api: Api) -> None:
     from api.notifications.routes import blp as notifications_blp
     from api.people.routes import blp as people_blp
     from api.plans.routes import blp as plans_blp
+    from api.privacy.routes import blp as privacy_blp
     from api.referrals.routes import blp as referrals_blp
     from api.users.routes import blp as users_blp
 
@@ -150,6 +151,7 @@ def _register_blueprints(api: Api) -> None:
         checkins_blp,
         alerts_blp,
         notifications_blp,
+        privacy_blp,
         devices_blp,
         audit_blp,
     ):

@@ -76,6 +76,11 @@ def Email(**kwargs: Any) -> fields.Email:  # noqa: N802
     return fields.Email(validate=validate.Length(max=254), **kwargs)
 
 
+PHONE = validate.Regexp(
+    r"^\+?[0-9][0-9 ()-]{6,24}$", error="Use a phone number such as 07700 900123."
+)
+
+
 class StrictSchema(ma.Schema):
     """Request bodies: an unknown field is an error, never silently dropped."""
 

@@ -15,7 +15,7 @@ from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings
 from youthapp.notify.dispatcher import DispatchReport, dispatch_due
 from youthapp.notify.senders import PushSender
-from youthapp.services import idempotency, reminders, schedules, throttle, timers
+from youthapp.services import idempotency, privacy, reminders, schedules, throttle, timers
 
 log = logging.getLogger("scheduler")
 
@@ -43,6 +43,9 @@ def _sweeps(settings: Settings) -> dict[str, Callable[[Session, datetime], int]]
             s, now=now, today_zone=settings.default_timezone
         ),
         "housekeeping": lambda s, now: housekeeping(s, now),
+        "retention": lambda s, now: privacy.erase_after_retention(
+            s, now=now, months=settings.retention_months
+        ),
     }
 
 

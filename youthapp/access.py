@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, Select, exists, false, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 
 from youthapp.errors import Forbidden
-from youthapp.models import Alert, Appointment, Assignment, Referral, User, YoungPerson
+from youthapp.models import (
+    MENTOR_SPECIALTIES,
+    Alert,
+    Appointment,
+    Assignment,
+    Referral,
+    User,
+    YoungPerson,
+)
 
 ADMIN = "admin"
 COORDINATOR = "coordinator"
@@ -29,11 +37,20 @@ def require_role(actor: User, *roles: str) -> None:
 
 
 def actively_assigned(mentor_id: uuid.UUID, young_person_id: ColumnElement) -> ColumnElement[bool]:
-    """The mentor has a live (not ended) assignment to the young person."""
+    """The mentor has a live (not ended) assignment to the young person, who consents to
+    sharing with that mentor's specialty."""
+    consented = or_(
+        *(
+            and_(Assignment.specialty == specialty, getattr(YoungPerson, f"share_{specialty}"))
+            for specialty in MENTOR_SPECIALTIES
+        )
+    )
     return exists().where(
         Assignment.young_person_id == young_person_id,
         Assignment.mentor_id == mentor_id,
         Assignment.ended_at.is_(None),
+        YoungPerson.id == Assignment.young_person_id,
+        consented,
     )
 
 
@@ -62,7 +79,9 @@ def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnEle
 
 
 def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
-    return select(YoungPerson).where(staff_scope(actor, YoungPerson.id))
+    return select(YoungPerson).where(
+        staff_scope(actor, YoungPerson.id), YoungPerson.erased_at.is_(None)
+    )
 
 
 def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:

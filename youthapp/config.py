@@ -59,6 +59,10 @@ class Settings:
     sweep_seconds: int = 30
     reminder_offsets_minutes: tuple[int, ...] = (24 * 60, 60)
     escalation_minutes: int = 15
+    # Privacy: how long records are kept after a young person leaves, and whether their
+    # access log names the staff who looked (roles always show).
+    retention_months: int = 24
+    access_log_shows_names: bool = False
     # Authored content, read and checked once at start-up.
     content_path: Path = DEFAULT_CONTENT_PATH
     # The programme's own duty line, listed with the crisis contacts. Empty means not set:
@@ -221,6 +225,9 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         sweep_seconds=_env_int(env, "SWEEP_SECONDS", defaults.sweep_seconds, 1),
         reminder_offsets_minutes=reminder_offsets,
         escalation_minutes=_env_int(env, "ESCALATION_MINUTES", defaults.escalation_minutes, 1),
+        retention_months=_env_int(env, "RETENTION_MONTHS", defaults.retention_months, 1),
+        access_log_shows_names=env.get("ACCESS_LOG_SHOWS_NAMES", "").strip().lower()
+        in ("1", "true", "yes", "on"),
         content_path=Path(content_path).resolve() if content_path else DEFAULT_CONTENT_PATH,
         duty_line_phone=duty_line_phone,
         duty_line_hours=duty_line_hours,

@@ -1,5 +1,7 @@
 """Shapes of sign-in, tokens, the caller's own account and preferences."""
 
+import re
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import AwareDateTime, Email, StrictSchema, Timezone, WallClockTime
@@ -41,6 +43,14 @@ class PreferencesSchema(Schema):
     timezone = fields.String(required=True, metadata={"example": "Europe/London"})
 
 
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def _language_code(value: str) -> None:
+    if not LANGUAGE_CODE.fullmatch(value):
+        raise ValidationError("Use a language code such as en or pl.")
+
+
 class PreferencesUpdateSchema(StrictSchema):
     """Any subset of the preferences; those left out keep their values."""
 
@@ -49,13 +59,10 @@ class PreferencesUpdateSchema(StrictSchema):
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     # \Z, not $: a "$" also matches before a trailing newline. 35 is the stored length.
     language = fields.String(
-        validate=[
-            validate.Length(max=35),
-            validate.Regexp(
-                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z", error="Use a language code such as en or pl."
-            ),
-        ],
-        metadata={"example": "en"},
+        validate=[validate.Length(max=35), _language_code],
+        # The pattern for the document is ECMA-262 (what clients validate with); the check
+        # above uses fullmatch, so a trailing newline cannot slip past a "$".
+        metadata={"example": "en", "pattern": LANGUAGE_CODE.pattern},
     )
     timezone = Timezone(metadata={"example": "Europe/London"})
 

@@ -9,13 +9,15 @@ from api.people.schemas import (
     ActivationCodeSchema,
     AssignmentCreateSchema,
     AssignmentSchema,
+    ErasureResultSchema,
+    ErasureSchema,
     YoungPersonQueryArgsSchema,
     YoungPersonSchema,
     YoungPersonUpdateSchema,
 )
 from youthapp.access import COORDINATOR, MENTOR
 from youthapp.clock import utcnow
-from youthapp.services import activation, people
+from youthapp.services import activation, people, privacy
 
 blp = Blueprint(
     "young_people",
@@ -55,10 +57,16 @@ class YoungPersonById(MethodView):
     @blp.response(200, YoungPersonSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     def patch(self, changes, young_person_id):
-        """Change status (active, paused, exited) or contact details (coordinators)."""
+        """Change status (active, paused, exited), contact details or consents
+        (coordinators)."""
+        consents = changes.pop("consents", None)
         young_person = people.update_young_person(
             db_session(), current_user(), young_person_id, changes, now=utcnow()
         )
+        if consents is not None:
+            people.set_consents(
+                db_session(), current_user(), young_person_id, consents, now=utcnow()
+            )
         db_session().commit()
         return young_person
 
@@ -113,3 +121,19 @@ class AssignmentById(MethodView):
             db_session(), current_user(), young_person_id, assignment_id, now=utcnow()
         )
         db_session().commit()
+
+
+@blp.route("/<uuid:young_person_id>/erasure")
+class Erasure(MethodView):
+    @blp.login_required
+    @blp.arguments(ErasureSchema)
+    @blp.response(200, ErasureResultSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    def post(self, data, young_person_id):
+        """Erase a young person's records on request (coordinators); only anonymous facts
+        for outcome reports and the audit trail remain, and their sign-ins end."""
+        erased_at = privacy.erase_on_request(
+            db_session(), current_user(), young_person_id, reason=data["reason"], now=utcnow()
+        )
+        db_session().commit()
+        return {"young_person_id": young_person_id, "erased_at": erased_at}

@@ -2,8 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import AwareDateTime, Email, StrictSchema, Text
-from api.referrals.schemas import PHONE
+from api.fields import PHONE, AwareDateTime, Email, StrictSchema, Text
 from youthapp.models import MENTOR_SPECIALTIES, YOUNG_PERSON_STATUSES
 from youthapp.vocabulary import DOMAINS, LONDON_BOROUGHS
 
@@ -29,6 +28,21 @@ class AssignmentCreateSchema(StrictSchema):
     mentor_id = fields.UUID(required=True)
 
 
+class SharingConsentsSchema(StrictSchema):
+    mental_health = fields.Boolean()
+    substance_misuse = fields.Boolean()
+    housing = fields.Boolean()
+    employment = fields.Boolean()
+
+
+class ConsentsSchema(StrictSchema):
+    """Consent per purpose: counting in outcome reports, and sharing with each mentor
+    specialty (withdrawn, that specialty's mentors no longer see the record)."""
+
+    reporting = fields.Boolean(metadata={"description": "Counted in anonymous outcome reports"})
+    sharing = fields.Nested(SharingConsentsSchema)
+
+
 class YoungPersonSchema(Schema):
     id = fields.UUID(required=True)
     first_name = fields.String(required=True)
@@ -41,6 +55,7 @@ class YoungPersonSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(YOUNG_PERSON_STATUSES))
     has_account = fields.Boolean(required=True, metadata={"description": "Activated on the app"})
     activation_code_expires_at = AwareDateTime(allow_none=True)
+    consents = fields.Nested(ConsentsSchema, required=True)
     mentors = fields.List(
         fields.Nested(AssignmentSchema),
         attribute="assignments",
@@ -53,6 +68,7 @@ class YoungPersonSchema(Schema):
 
 class YoungPersonUpdateSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(YOUNG_PERSON_STATUSES))
+    consents = fields.Nested(ConsentsSchema)
     phone = fields.String(allow_none=True, validate=[validate.Length(max=30), PHONE])
     email = Email(allow_none=True)
     borough = Text(40, min_length=1, metadata={"enum": list(LONDON_BOROUGHS)})
@@ -66,3 +82,17 @@ class YoungPersonQueryArgsSchema(StrictSchema):
 class ActivationCodeSchema(Schema):
     activation_code = fields.String(required=True, metadata={"example": "7KQM-2XPA-H9TD"})
     expires_at = AwareDateTime(required=True)
+
+
+class ErasureSchema(StrictSchema):
+    reason = Text(
+        1000,
+        min_length=1,
+        required=True,
+        metadata={"description": "Why (e.g. the young person's request); audited"},
+    )
+
+
+class ErasureResultSchema(Schema):
+    young_person_id = fields.UUID(required=True)
+    erased_at = AwareDateTime(required=True)

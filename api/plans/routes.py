@@ -19,12 +19,13 @@ from api.plans.schemas import (
     StepCreateSchema,
     StepSchema,
     StepUpdateSchema,
+    safety_plan_document,
 )
 from api.views import Redacted
 from youthapp.access import YOUNG_PERSON
 from youthapp.clock import utcnow
 from youthapp.errors import NotFound
-from youthapp.models import SAFETY_PLAN_SECTIONS, Goal, SafetyPlan, User
+from youthapp.models import Goal, User
 from youthapp.services import plans
 
 blp = Blueprint(
@@ -48,15 +49,6 @@ def _plan_response(session, young_person_id):
         return cached
     goals = plans.load_goals(session, young_person_id)
     return {"young_person_id": young_person_id, "goals": goals}, {"ETag": etag(version)}
-
-
-def _safety_plan_document(young_person_id, plan: SafetyPlan | None) -> dict:
-    sections = plan.sections if plan else {}
-    return {
-        "young_person_id": young_person_id,
-        "updated_at": plan.updated_at if plan else None,
-        **{name: sections.get(name, []) for name in SAFETY_PLAN_SECTIONS},
-    }
 
 
 @blp.route("/me/plan")
@@ -207,7 +199,7 @@ def _get_safety_plan(young_person_id):
     db_session().commit()
     version = plan.version if plan else 0
     return not_modified(version) or (
-        _safety_plan_document(young_person_id, plan),
+        safety_plan_document(young_person_id, plan),
         {"ETag": etag(version)},
     )
 
@@ -222,7 +214,7 @@ def _put_safety_plan(sections, young_person_id):
         now=utcnow(),
     )
     db_session().commit()
-    return _safety_plan_document(young_person_id, plan), {"ETag": etag(plan.version)}
+    return safety_plan_document(young_person_id, plan), {"ETag": etag(plan.version)}
 
 
 @blp.route("/me/safety-plan")

@@ -6,7 +6,7 @@ Titles and descriptions are what a 15-year-old reads on a small screen: short li
 from marshmallow import Schema, fields, validate
 
 from api.fields import AwareDateTime, StrictSchema, Text
-from youthapp.models import GOAL_STATUSES
+from youthapp.models import GOAL_STATUSES, SAFETY_PLAN_SECTIONS, SafetyPlan
 from youthapp.vocabulary import DOMAINS
 
 TITLE_MAX, DESCRIPTION_MAX, STAFF_NOTES_MAX = 120, 1000, 4000
@@ -141,3 +141,12 @@ class SafetyPlanUpdateSchema(StrictSchema):
     professionals_to_contact = _section()
     making_things_safer = _section()
     reasons_to_stay_safe = _section()
+
+
+def safety_plan_document(young_person_id, plan: SafetyPlan | None) -> dict:
+    sections = plan.sections if plan else {}
+    return {
+        "young_person_id": young_person_id,
+        "updated_at": plan.updated_at if plan else None,
+        **{name: sections.get(name, []) for name in SAFETY_PLAN_SECTIONS},
+    }

@@ -105,6 +105,7 @@ class DecideReferral(MethodView):
             current_user(),
             referral_id,
             decision=decision["decision"],
+            consents=decision.get("consents"),
             reason=decision.get("reason"),
             settings=runtime().settings,
             now=utcnow(),

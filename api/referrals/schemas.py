@@ -2,13 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import AwareDateTime, Email, StrictSchema, Text
+from api.fields import PHONE, AwareDateTime, Email, StrictSchema, Text
+from api.people.schemas import ConsentsSchema
 from youthapp.models import REFERRAL_STATUSES, REFERRER_TYPES
 from youthapp.vocabulary import DOMAINS, LONDON_BOROUGHS
-
-PHONE = validate.Regexp(
-    r"^\+?[0-9][0-9 ()-]{6,24}$", error="Use a phone number such as 07700 900123."
-)
 
 
 class ReferralCreateSchema(StrictSchema):
@@ -73,6 +70,13 @@ class ReferralQueryArgsSchema(StrictSchema):
 class DecisionSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(("accept", "decline")))
     reason = Text(2000, allow_none=True, metadata={"description": "Required to decline"})
+    consents = fields.Nested(
+        ConsentsSchema,
+        metadata={
+            "description": "On accepting: consent per purpose "
+            "(reporting off and sharing on unless given)"
+        },
+    )
 
 
 class EnrolmentSchema(Schema):

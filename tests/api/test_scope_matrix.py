@@ -246,6 +246,10 @@ MATRIX = {
     ("GET", "/alerts/{alert_id}"): [200, 404, 404, 200, 404, 404, 404, 404],
     ("POST", "/alerts/{alert_id}/acknowledge"): [200, 404, 404, 200, 404, 404, 404, 404],
     ("POST", "/alerts/{alert_id}/resolve"): [200, 404, 404, 200, 404, 404, 404, 404],
+    ("GET", "/me/export"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("GET", "/me/access-log"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("GET", "/me/consents"): [403, 403, 403, 403, 403, 403, 200, 200],
+    ("POST", "/young-people/{young_person_id}/erasure"): [200, 404, 404, 403, 404, 404, 404, 404],
     ("GET", "/referrals"): [200, 200, 200, 403, 403, 403, 403, 403],
     ("POST", "/referrals"): [403, 201, 201, 403, 403, 403, 403, 403],
     ("GET", "/young-people"): [200, 403, 403, 200, 200, 403, 403, 403],
@@ -279,6 +283,7 @@ BODIES = {
     },
     "/me/check-ins": {"client_ref": "m", "mood": 4, "feeling_safe": True, "needs_help": False},
     "/alerts/{alert_id}/resolve": {"note": "Called; all fine"},
+    "/young-people/{young_person_id}/erasure": {"reason": "Asked to be forgotten"},
 }
 
 CASES = [

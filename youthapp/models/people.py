@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from youthapp.db import Base, IdMixin, TimestampMixin
-from youthapp.models.users import User
+from youthapp.models.users import MENTOR_SPECIALTIES, User
 
 YOUNG_PERSON_STATUSES = ("active", "paused", "exited")
 
@@ -33,6 +33,20 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
     activation_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     activation_code_expires_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
+    # Consent per purpose, set at enrolment and changeable by the young person and their
+    # coordinator. Counting in outcome reports is off until given; sharing with each mentor
+    # specialty is on from enrolment (the referral's consent) and, once withdrawn, cuts that
+    # specialty's mentors off.
+    consent_reporting: Mapped[bool] = mapped_column(default=False)
+    share_mental_health: Mapped[bool] = mapped_column(default=True)
+    share_substance_misuse: Mapped[bool] = mapped_column(default=True)
+    share_housing: Mapped[bool] = mapped_column(default=True)
+    share_employment: Mapped[bool] = mapped_column(default=True)
+    consents_changed_at: Mapped[datetime | None]
+    # Set when the record was erased (on request or after the retention period): what is
+    # left is anonymous.
+    erased_at: Mapped[datetime | None]
+    exited_at: Mapped[datetime | None]
 
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="young_person", lazy="raise", order_by="Assignment.started_at"
@@ -41,6 +55,15 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
     @property
     def has_account(self) -> bool:
         return self.activated_at is not None
+
+    @property
+    def consents(self) -> dict:
+        return {
+            "reporting": self.consent_reporting,
+            "sharing": {
+                specialty: getattr(self, f"share_{specialty}") for specialty in MENTOR_SPECIALTIES
+            },
+        }
 
 
 class Assignment(IdMixin, Base):

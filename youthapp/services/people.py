@@ -88,6 +88,7 @@ def update_young_person(
         setattr(young_person, name, changes[name])
     if "status" in changed:
         young_person.status_changed_at = now
+        young_person.exited_at = now if young_person.status == "exited" else None
     if changed:
         young_person.updated_at = now
         session.flush()
@@ -208,3 +209,43 @@ def end_assignment(
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def set_consents(
+    session: Session,
+    actor: User,
+    young_person_id: uuid.UUID,
+    consents: Mapping[str, Any],
+    *,
+    now: datetime,
+) -> YoungPerson:
+    """Change consent per purpose: `reporting`, and `sharing` per mentor specialty. The young
+    person changes their own; a coordinator changes them with them. Withdrawing sharing cuts
+    that specialty's mentors off at once."""
+    if actor.role == access.YOUNG_PERSON:
+        if actor.young_person_id != young_person_id:
+            raise NotFound("No such young person.")
+        young_person = session.get(YoungPerson, young_person_id)
+    else:
+        young_person = find_young_person(session, actor, young_person_id)
+        access.require_role(actor, access.COORDINATOR)
+    apply_consents(young_person, consents)
+    young_person.consents_changed_at = young_person.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "consents.changed",
+        young_person_id=young_person.id,
+        subject=("young_person", young_person.id),
+        details=young_person.consents,
+        now=now,
+    )
+    return young_person
+
+
+def apply_consents(young_person: YoungPerson, consents: Mapping[str, Any]) -> None:
+    if "reporting" in consents:
+        young_person.consent_reporting = consents["reporting"]
+    for specialty, granted in (consents.get("sharing") or {}).items():
+        setattr(young_person, f"share_{specialty}", granted)

@@ -15,7 +15,7 @@ from youthapp import access, audit
 from youthapp.config import Settings
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Referral, User, YoungPerson
-from youthapp.services import activation
+from youthapp.services import activation, people
 from youthapp.vocabulary import DOMAINS, canonical_borough
 
 
@@ -118,6 +118,7 @@ def decide_referral(
     reason: str | None,
     settings: Settings,
     now: datetime,
+    consents: Mapping[str, Any] | None = None,
 ) -> Referral | Enrolment:
     """Accept (enrol the young person with an activation code) or decline, exactly once."""
     referral = get_referral(session, actor, referral_id)
@@ -153,6 +154,7 @@ def decide_referral(
         created_at=now,
         updated_at=now,
     )
+    people.apply_consents(young_person, consents or {})
     session.add(young_person)
     session.flush()
     referral.young_person_id = young_person.id

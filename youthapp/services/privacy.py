@@ -1,0 +1,359 @@
+"""The young person's privacy rights: a copy of their data, who looked at their record, and
+erasure (on request, or when the retention period after they leave runs out)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import String, cast, delete, literal, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from youthapp import access, audit
+from youthapp.models import (
+    STAFF_ROLES,
+    Alert,
+    Appointment,
+    Assignment,
+    AuditEvent,
+    AuthSession,
+    CalendarFeed,
+    CheckIn,
+    CheckInSchedule,
+    Device,
+    Goal,
+    IdempotencyKey,
+    Notification,
+    PlanChange,
+    Referral,
+    SafetyPlan,
+    SafetyTimer,
+    Step,
+    SupportPlan,
+    User,
+    YoungPerson,
+)
+from youthapp.services import people, plans
+
+# Every table that holds something about a young person, and where the export shows it —
+# or why it does not. A test walks the schema and fails on any table missing here.
+EXPORT_COVERAGE: dict[str, str] = {
+    "users": "account",
+    "young_people": "young_person",
+    "referrals": "referral",
+    "assignments": "assignments",
+    "support_plans": "plan",
+    "goals": "plan",
+    "steps": "plan",
+    "plan_changes": "plan_history",
+    "safety_plans": "safety_plan",
+    "appointments": "appointments",
+    "calendar_feeds": "calendar_feed",
+    "check_ins": "check_ins",
+    "check_in_schedules": "check_in_schedule",
+    "safety_timers": "safety_timers",
+    "notifications": "notifications",
+    "devices": "devices",
+    "auth_sessions": "sign_ins",
+    "audit_events": "access_log",
+    "alerts": "not exported: staff-only; a full subject access request goes through the "
+    "data protection officer",
+    "idempotency_keys": "not exported: a copy of answers already in this export, kept a day",
+    "refresh_tokens": "not exported: secrets; the sign-ins they belong to are",
+}
+STAFF_ONLY_HISTORY_FIELDS = frozenset({"staff_notes"})
+
+
+@dataclass
+class Export:
+    account: User
+    young_person: YoungPerson
+    referral: Referral | None
+    assignments: list[Assignment]
+    goals: list[Goal]
+    plan_history: list[dict[str, Any]]
+    safety_plan: SafetyPlan | None
+    appointments: list[Appointment]
+    calendar_feed: dict[str, Any]
+    check_ins: list[CheckIn]
+    check_in_schedule: CheckInSchedule | None
+    safety_timers: list[SafetyTimer]
+    notifications: list[Notification]
+    devices: list[Device]
+    sign_ins: list[AuthSession]
+    access_log: list[dict[str, Any]]
+    exported_at: datetime
+
+
+def export(session: Session, actor: User, *, now: datetime, show_names: bool) -> Export:
+    """Everything the young person can see in the app, in one piece; staff-only fields are
+    left to the views that show it."""
+    access.require_role(actor, access.YOUNG_PERSON)
+    person_id = actor.young_person_id
+    young_person = session.get(YoungPerson, person_id)
+    feed = session.get(CalendarFeed, person_id)
+
+    def own(model, *order):
+        return list(
+            session.scalars(
+                select(model).where(model.young_person_id == person_id).order_by(*order)
+            )
+        )
+
+    return Export(
+        account=actor,
+        young_person=young_person,
+        referral=session.scalar(select(Referral).where(Referral.young_person_id == person_id)),
+        assignments=list(
+            session.scalars(
+                select(Assignment)
+                .where(Assignment.young_person_id == person_id)
+                .options(joinedload(Assignment.mentor))
+                .order_by(Assignment.started_at)
+            )
+        ),
+        goals=plans.load_goals(session, person_id),
+        plan_history=[
+            entry
+            for change in own(PlanChange, PlanChange.occurred_at)
+            if (entry := _without_staff_fields(change)) is not None
+        ],
+        safety_plan=session.get(SafetyPlan, person_id),
+        appointments=list(
+            session.scalars(
+                select(Appointment)
+                .where(Appointment.young_person_id == person_id)
+                .options(joinedload(Appointment.mentor))
+                .order_by(Appointment.starts_at)
+            )
+        ),
+        calendar_feed={"active": feed is not None, "created_at": feed.created_at if feed else None},
+        check_ins=own(CheckIn, CheckIn.created_at),
+        check_in_schedule=session.get(CheckInSchedule, person_id),
+        safety_timers=own(SafetyTimer, SafetyTimer.created_at),
+        notifications=list(
+            session.scalars(
+                select(Notification)
+                .where(Notification.user_id == actor.id)
+                .order_by(Notification.created_at)
+            )
+        ),
+        devices=list(
+            session.scalars(
+                select(Device).where(Device.user_id == actor.id).order_by(Device.created_at)
+            )
+        ),
+        sign_ins=list(
+            session.scalars(
+                select(AuthSession)
+                .where(AuthSession.user_id == actor.id)
+                .order_by(AuthSession.created_at)
+            )
+        ),
+        access_log=access_log(session, actor, show_names=show_names),
+        exported_at=now,
+    )
+
+
+def _without_staff_fields(change: PlanChange) -> dict[str, Any] | None:
+    changes = {k: v for k, v in change.changes.items() if k not in STAFF_ONLY_HISTORY_FIELDS}
+    if not changes:
+        return None
+    return {
+        "occurred_at": change.occurred_at,
+        "by": change.actor_role,
+        "object_type": change.object_type,
+        "object_id": change.object_id,
+        "action": change.action,
+        "changes": changes,
+    }
+
+
+ACCESS_WORDS = {
+    "viewed": "looked at",
+    "listed": "saw in a list",
+    "updated": "changed",
+    "created": "added",
+    "booked": "booked",
+    "cancelled": "cancelled",
+    "set": "set",
+    "archived": "removed",
+}
+
+
+def access_log(
+    session: Session, actor: User, *, show_names: bool, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """Which staff roles looked at or changed the young person's record, and when."""
+    access.require_role(actor, access.YOUNG_PERSON)
+    query = (
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.young_person_id == actor.young_person_id,
+            AuditEvent.actor_role.in_(STAFF_ROLES),
+        )
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id)
+    )
+    if limit:
+        query = query.limit(limit)
+    entries = []
+    for event, name in session.execute(query):
+        what, _, verb = event.action.partition(".")
+        entry = {
+            "at": event.occurred_at,
+            "role": event.actor_role,
+            "action": event.action,
+            "description": f"{event.actor_role.replace('_', ' ')} "
+            f"{ACCESS_WORDS.get(verb, verb)} {what.replace('_', ' ')}",
+        }
+        if show_names:
+            entry["name"] = name
+        entries.append(entry)
+    return entries
+
+
+# --- erasure -----------------------------------------------------------------------------
+
+
+def erase_on_request(
+    session: Session, actor: User, young_person_id: uuid.UUID, *, reason: str, now: datetime
+) -> datetime:
+    young_person = people.find_young_person(session, actor, young_person_id)
+    access.require_role(actor, access.COORDINATOR)
+    erase(session, young_person.id, now=now, actor=actor, reason=reason, trigger="request")
+    return now
+
+
+def erase(
+    session: Session,
+    young_person_id: uuid.UUID,
+    *,
+    now: datetime,
+    actor: User | None,
+    reason: str,
+    trigger: str,
+) -> None:
+    """Remove everything that identifies the young person or tells their story, keeping only
+    anonymous facts for outcome reports (dates, statuses, domains) and the audit trail.
+    Their account is closed and every sign-in ends."""
+    person = young_person_id
+    account_ids = list(session.scalars(select(User.id).where(User.young_person_id == person)))
+    for model in (
+        CheckIn,
+        SafetyTimer,
+        CheckInSchedule,
+        SafetyPlan,
+        PlanChange,
+        Step,
+        SupportPlan,
+        CalendarFeed,
+    ):
+        session.execute(delete(model).where(model.young_person_id == person))
+    if account_ids:
+        for model in (Notification, Device, IdempotencyKey, AuthSession):
+            session.execute(delete(model).where(model.user_id.in_(account_ids)))
+        session.execute(
+            update(User)
+            .where(User.id.in_(account_ids))
+            .values(
+                email=literal("erased-") + cast(User.id, String) + "@erased.invalid",
+                password_hash="!erased",  # noqa: S106 - not a hash: nothing can ever match it
+                display_name="Erased",
+                is_active=False,
+                quiet_hours_start=None,
+                quiet_hours_end=None,
+                updated_at=now,
+            )
+        )
+    session.execute(
+        update(Goal)
+        .where(Goal.young_person_id == person)
+        .values(title="", description="", staff_notes=None)
+    )
+    session.execute(
+        update(Appointment)
+        .where(Appointment.young_person_id == person)
+        .values(
+            location=None,
+            notes_for_young_person=None,
+            staff_notes=None,
+            response_message=None,
+            cancel_reason=None,
+        )
+    )
+    session.execute(
+        update(Alert)
+        .where(Alert.young_person_id == person)
+        .values(summary="", details={}, resolution_note=None)
+    )
+    young_person = session.get(YoungPerson, person)
+    birth_year = date(young_person.date_of_birth.year, 1, 1)  # age stays countable, no more
+    session.execute(
+        update(Referral)
+        .where(Referral.young_person_id == person)
+        .values(
+            first_name="Erased",
+            last_name="",
+            date_of_birth=birth_year,
+            phone=None,
+            email=None,
+            reason="",
+            risk_notes=None,
+            decision_reason=None,
+        )
+    )
+    young_person.first_name, young_person.last_name, young_person.search_name = "Erased", "", ""
+    young_person.phone = young_person.email = young_person.activation_code_hash = None
+    young_person.activation_code_expires_at = None
+    young_person.date_of_birth = birth_year
+    young_person.status, young_person.exited_at = "exited", young_person.exited_at or now
+    young_person.erased_at = young_person.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "young_person.erased",
+        young_person_id=person,
+        subject=("young_person", person),
+        now=now,
+        details={"trigger": trigger, "reason": reason},
+    )
+
+
+def erase_after_retention(
+    session: Session, *, now: datetime, months: int, batch_size: int = 100
+) -> int:
+    """Erase the records of everyone who left the programme more than `months` ago."""
+    cutoff = _months_before(now, months)
+    due = list(
+        session.scalars(
+            select(YoungPerson.id)
+            .where(
+                YoungPerson.status == "exited",
+                YoungPerson.erased_at.is_(None),
+                YoungPerson.exited_at <= cutoff,
+            )
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for young_person_id in due:
+        erase(
+            session,
+            young_person_id,
+            now=now,
+            actor=None,
+            trigger="retention",
+            reason=f"retention period of {months} months after exit ended",
+        )
+    return len(due)
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, 28)
+    return moment.replace(year=year, month=month + 1, day=day)
