@@ -42,6 +42,19 @@ def record(
     session.add(AuditEvent(**_row(actor, action, young_person_id, subject, details, now)))
 
 
+def staff_read(session: Session, actor: User, object_type: str, item: Any) -> None:
+    """Audit a staff member reading one record about a young person (`item` has `id` and
+    `young_person_id`); a young person reading their own is not an access to audit."""
+    if actor.role != "young_person":
+        record(
+            session,
+            actor,
+            f"{object_type}.viewed",
+            young_person_id=item.young_person_id,
+            subject=(object_type, item.id),
+        )
+
+
 def record_each(
     session: Session,
     actor: User,

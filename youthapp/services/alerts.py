@@ -166,13 +166,7 @@ def find_alert(session: Session, actor: User, alert_id: uuid.UUID) -> Alert:
 
 def view_alert(session: Session, actor: User, alert_id: uuid.UUID) -> Alert:
     alert = find_alert(session, actor, alert_id)
-    audit.record(
-        session,
-        actor,
-        "alert.viewed",
-        young_person_id=alert.young_person_id,
-        subject=("alert", alert.id),
-    )
+    audit.staff_read(session, actor, "alert", alert)
     return alert
 
 

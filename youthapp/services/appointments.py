@@ -42,14 +42,7 @@ def find_appointment(session: Session, actor: User, appointment_id: uuid.UUID) -
 
 def view_appointment(session: Session, actor: User, appointment_id: uuid.UUID) -> Appointment:
     appointment = find_appointment(session, actor, appointment_id)
-    if actor.role != access.YOUNG_PERSON:
-        audit.record(
-            session,
-            actor,
-            "appointment.viewed",
-            young_person_id=appointment.young_person_id,
-            subject=("appointment", appointment.id),
-        )
+    audit.staff_read(session, actor, "appointment", appointment)
     return appointment
 
 

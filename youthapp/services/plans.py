@@ -186,27 +186,13 @@ def find_step(session: Session, actor: User, step_id: uuid.UUID) -> Step:
 
 def view_goal(session: Session, actor: User, goal_id: uuid.UUID) -> Goal:
     goal = find_goal(session, actor, goal_id)
-    if actor.role in STAFF_EDITORS:
-        audit.record(
-            session,
-            actor,
-            "goal.viewed",
-            young_person_id=goal.young_person_id,
-            subject=("goal", goal.id),
-        )
+    audit.staff_read(session, actor, "goal", goal)
     return goal
 
 
 def view_step(session: Session, actor: User, step_id: uuid.UUID) -> Step:
     step = find_step(session, actor, step_id)
-    if actor.role in STAFF_EDITORS:
-        audit.record(
-            session,
-            actor,
-            "step.viewed",
-            young_person_id=step.young_person_id,
-            subject=("step", step.id),
-        )
+    audit.staff_read(session, actor, "step", step)
     return step
 
 
