@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from youthapp.clock import utcnow
@@ -35,6 +35,16 @@ class Notification(IdMixin, Base):
     __table_args__ = (
         Index("ix_notifications_inbox", "user_id", "created_at"),
         Index("ix_notifications_outbox", "delivery_status", "deliver_after"),
+        # The dispatcher's claim walks this in its own order: urgent ones, then the rest,
+        # each oldest first.
+        Index(
+            "ix_notifications_due",
+            "urgent",
+            "deliver_after",
+            "id",
+            postgresql_where=text("delivery_status = 'pending'"),
+            sqlite_where=text("delivery_status = 'pending'"),
+        ),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
