@@ -137,6 +137,7 @@ def _register_blueprints(api: Api) -> None:
     from api.plans.routes import blp as plans_blp
     from api.privacy.routes import blp as privacy_blp
     from api.referrals.routes import blp as referrals_blp
+    from api.reports.routes import blp as reports_blp
     from api.users.routes import blp as users_blp
 
     for blueprint in (
@@ -154,6 +155,7 @@ def _register_blueprints(api: Api) -> None:
         privacy_blp,
         devices_blp,
         audit_blp,
+        reports_blp,
     ):
         api.register_blueprint(blueprint)
     limiter.exempt(health_blp)

@@ -228,3 +228,22 @@ def test_records_are_erased_when_the_retention_period_after_exit_ends(as_role, p
     db.rollback()
     assert db.get(YoungPerson, uuid.UUID(long_gone)).erased_at is not None
     assert db.get(YoungPerson, uuid.UUID(recent)).erased_at is None
+
+
+def test_declined_referrals_are_anonymised_after_the_retention_period(as_role, programme, app, db):
+    coordinator = as_role("coordinator")
+    old = programme.refer()
+    coordinator.post(
+        f"/api/v1/referrals/{old['id']}/decision",
+        json={"decision": "decline", "reason": "Out of area"},
+    )
+    fresh = programme.refer()
+    db.get(Referral, uuid.UUID(old["id"])).decided_at = datetime.now(UTC) - timedelta(days=740)
+    db.commit()
+    with app.extensions["youthapp"].session_factory.begin() as session:
+        assert privacy.erase_after_retention(session, now=datetime.now(UTC), months=24) == 1
+    db.rollback()
+    gone = db.get(Referral, uuid.UUID(old["id"]))
+    assert (gone.first_name, gone.risk_notes, gone.reason) == ("Erased", None, "")
+    assert gone.referrer_type == "teacher"  # the anonymous fact stays
+    assert db.get(Referral, uuid.UUID(fresh["id"])).first_name == "Jordan"

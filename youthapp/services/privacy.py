@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, literal, select, update
+from sqlalchemy import String, cast, delete, func, literal, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from youthapp import access, audit
@@ -310,6 +310,8 @@ def erase(
     young_person.activation_code_expires_at = None
     young_person.date_of_birth = birth_year
     young_person.status, young_person.exited_at = "exited", young_person.exited_at or now
+    if trigger == "request":  # asking to be forgotten: not even an anonymous count
+        young_person.consent_reporting = False
     young_person.erased_at = young_person.updated_at = now
     session.flush()
     audit.record(
@@ -326,7 +328,9 @@ def erase(
 def erase_after_retention(
     session: Session, *, now: datetime, months: int, batch_size: int = 100
 ) -> int:
-    """Erase the records of everyone who left the programme more than `months` ago."""
+    """Erase the records of everyone who left the programme more than `months` ago, and
+    anonymise referrals that were declined or withdrawn as long ago (they never became a
+    young person's record, so nothing else would ever clear them)."""
     cutoff = _months_before(now, months)
     due = list(
         session.scalars(
@@ -349,7 +353,34 @@ def erase_after_retention(
             trigger="retention",
             reason=f"retention period of {months} months after exit ended",
         )
-    return len(due)
+    closed = session.execute(
+        update(Referral)
+        .where(
+            Referral.young_person_id.is_(None),
+            Referral.status.in_(("declined", "withdrawn")),
+            func.coalesce(Referral.decided_at, Referral.withdrawn_at) <= cutoff,
+            Referral.first_name != "Erased",
+        )
+        .values(
+            first_name="Erased",
+            last_name="",
+            phone=None,
+            email=None,
+            reason="",
+            risk_notes=None,
+            decision_reason=None,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if closed:
+        audit.record(
+            session,
+            None,
+            "referrals.erased",
+            now=now,
+            details={"count": closed, "trigger": "retention"},
+        )
+    return len(due) + closed
 
 
 def _months_before(moment: datetime, months: int) -> datetime:
