@@ -47,6 +47,11 @@ def book(
     return response.get_json()
 
 
+def assert_booking(*args, **kwargs) -> dict:
+    """Book and assert the status (`expect`, 201 by default)."""
+    return book(*args, **kwargs)
+
+
 def kinds(caller: Caller) -> list[str]:
     return [n["kind"] for n in caller.get("/api/v1/me/notifications").get_json()]
 
@@ -142,25 +147,31 @@ def test_no_double_booking_for_mentor_or_young_person(setting, as_role, programm
     other_person, _ = programme.young_person(coordinator)
     programme.assign(coordinator, other_person, mentor)
 
-    first = book(mentor, person_id, mentor, soon(hour=15))
-    book(mentor, other_person, mentor, soon(hour=15).replace("15:00", "15:30"), expect=409)
-    book(coordinator, person_id, second_mentor, soon(hour=15).replace("15:00", "15:45"), expect=409)
-    book(mentor, other_person, mentor, soon(hour=16))  # back to back is fine
+    first = assert_booking(mentor, person_id, mentor, soon(hour=15))
+    assert_booking(
+        mentor, other_person, mentor, soon(hour=15).replace("15:00", "15:30"), expect=409
+    )
+    assert_booking(
+        coordinator, person_id, second_mentor, soon(hour=15).replace("15:00", "15:45"), expect=409
+    )
+    assert_booking(mentor, other_person, mentor, soon(hour=16))  # back to back is fine
     coordinator.post(f"{APPOINTMENTS}/{first['id']}/cancel", json={"reason": "ill"})
-    book(coordinator, person_id, second_mentor, soon(hour=15))  # a cancelled one frees the slot
+    assert_booking(
+        coordinator, person_id, second_mentor, soon(hour=15)
+    )  # a cancelled one frees the slot
 
 
 def test_booking_rules(setting, as_role, make):
     coordinator, mentor, person_id, _ = setting
     unassigned = as_role("mentor")
-    book(coordinator, person_id, unassigned, soon(), expect=422)
-    book(mentor, person_id, as_role("mentor"), soon(), expect=403)
-    book(unassigned, person_id, unassigned, soon(), expect=404)
-    book(mentor, person_id, mentor, "2027-01-05T15:00:00", expect=422)  # naive time
-    book(mentor, person_id, mentor, soon(), duration_minutes=0, expect=422)
-    book(mentor, person_id, mentor, soon(), duration_minutes=600, expect=422)
-    book(mentor, person_id, mentor, soon(), mode="carrier pigeon", expect=422)
-    book(mentor, person_id, mentor, soon(days=1000), expect=422)
+    assert_booking(coordinator, person_id, unassigned, soon(), expect=422)
+    assert_booking(mentor, person_id, as_role("mentor"), soon(), expect=403)
+    assert_booking(unassigned, person_id, unassigned, soon(), expect=404)
+    assert_booking(mentor, person_id, mentor, "2027-01-05T15:00:00", expect=422)  # naive time
+    assert_booking(mentor, person_id, mentor, soon(), duration_minutes=0, expect=422)
+    assert_booking(mentor, person_id, mentor, soon(), duration_minutes=600, expect=422)
+    assert_booking(mentor, person_id, mentor, soon(), mode="carrier pigeon", expect=422)
+    assert_booking(mentor, person_id, mentor, soon(days=1000), expect=422)
 
 
 def test_times_are_stored_in_utc_and_shown_with_z(setting):
