@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, true
+from sqlalchemy.orm import aliased
 
 from youthapp.errors import Forbidden
 from youthapp.models import (
@@ -36,21 +37,31 @@ def require_role(actor: User, *roles: str) -> None:
         raise Forbidden()
 
 
-def actively_assigned(mentor_id: uuid.UUID, young_person_id: ColumnElement) -> ColumnElement[bool]:
+def actively_assigned(
+    mentor_id: uuid.UUID, young_person_id: ColumnElement | uuid.UUID
+) -> ColumnElement[bool]:
     """The mentor has a live (not ended) assignment to the young person, who consents to
-    sharing with that mentor's specialty."""
+    sharing with that mentor's specialty.
+
+    An uncorrelated IN: the database finds the mentor's few young people once, through the
+    assignments index, instead of testing every young person (a seq scan at 100,000).
+    """
+    person = aliased(YoungPerson)
     consented = or_(
         *(
-            and_(Assignment.specialty == specialty, getattr(YoungPerson, f"share_{specialty}"))
+            and_(Assignment.specialty == specialty, getattr(person, f"share_{specialty}"))
             for specialty in MENTOR_SPECIALTIES
         )
     )
-    return exists().where(
-        Assignment.young_person_id == young_person_id,
-        Assignment.mentor_id == mentor_id,
-        Assignment.ended_at.is_(None),
-        YoungPerson.id == Assignment.young_person_id,
-        consented,
+    live = (
+        select(Assignment.young_person_id)
+        .join(person, person.id == Assignment.young_person_id)
+        .where(Assignment.mentor_id == mentor_id, Assignment.ended_at.is_(None), consented)
+    )
+    return (
+        literal(young_person_id).in_(live)
+        if isinstance(young_person_id, uuid.UUID)
+        else young_person_id.in_(live)
     )
 
 

@@ -49,10 +49,12 @@ class Settings:
     activation_code_days: int = 14
     proxy_hops: int = 0
     max_content_length: int = 1024 * 1024
-    # Argon2id cost; the defaults are RFC 9106's second recommended option.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
-    argon2_parallelism: int = 4
+    # Argon2id cost: OWASP's first recommended setting (19 MiB, 2 passes, 1 lane). RFC 9106's
+    # 64 MiB x 4 lanes put a gunicorn worker with 4 threads past 370 MB under a burst of
+    # logins (bench/README.md); hashes made with other settings are upgraded at login.
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
     log_level: str = "INFO"
     # The scheduler: how often each sweep runs, when appointment reminders go out, and how
     # long an urgent alert may wait unacknowledged before every coordinator is told.
