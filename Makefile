@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+## The API under load (gunicorn + wrk, beside bare-WSGI, bare-Flask, raw-psycopg and pgbench
+## baselines), then reminders created and delivered per second (bench/README.md). Needs the
+## PostgreSQL server on 127.0.0.1:5432 (it creates and drops its own youthapp_bench*
+## databases), pgbench, and wrk (apt-get install wrk). BENCH_SIZE=100000 for the large data set.
+BENCH_SIZE ?= 1000
+bench: $(STAMP)
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.api --size $(BENCH_SIZE)
+	$(BIN)/python -m bench.reminders
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,1003 @@
+"""The API under load: throughput and latency of the endpoints a phone and a mentor use most,
+beside the floors the same machine allows, worker memory, and how fast an urgent check-in
+reaches the staff's push sender while the API is busy.
+
+    .venv/bin/python -m bench.api [--size 1000] [--duration 10] [--concurrency 16]
+
+It creates (and drops) the databases youthapp_bench_api and youthapp_bench_pgbench on the
+PostgreSQL server at 127.0.0.1:5432, and needs `wrk` and `pgbench` on PATH.
+bench/README.md says what each row means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import requests
+from flask_jwt_extended import create_access_token
+from psycopg import sql
+from sqlalchemy import text
+
+from api import create_app
+from scheduler import runner
+from scheduler.jobs import SchedulerContext
+from youthapp import migrations
+from youthapp.config import Settings
+from youthapp.db import make_engine, make_session_factory
+from youthapp.notify.senders import Outcome, PushMessage
+from youthapp.services.passwords import PasswordHashing
+
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+DATABASE = "youthapp_bench_api"
+PGBENCH_DATABASE = "youthapp_bench_pgbench"
+PASSWORD = "bench passphrase shared by every seeded account"  # noqa: S105 - a bench fixture
+JWT_SECRET = "bench-only-signing-key-" + secrets.token_hex(24)
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LUA = HERE / "load.lua"
+MENTOR_EVERY = 20  # one mentor per 20 young people; each young person has two
+COORDINATORS = 3
+GOALS, STEPS, APPOINTMENTS, CHECK_INS = 10, 5, 20, 200
+SPECIALTIES = ("mental_health", "substance_misuse", "housing", "employment")
+SEED_CHUNK = 5000  # young people per INSERT ... SELECT for the big tables
+TOKENS = 5000  # young people whose tokens the load walks through (all when fewer)
+TARGET_PLAN_RATIO = 0.50
+TARGET_TAIL = 4.0
+TARGET_HELP_P99 = 2.0
+TARGET_WORKER_MIB = 200
+
+
+def _libpq(database: str) -> str:
+    return f"postgresql://postgres@127.0.0.1:5432/{database}"
+
+
+# --- A database of our own --------------------------------------------------------------
+
+
+@contextmanager
+def fresh_database(name: str) -> Iterator[str]:
+    ident = sql.Identifier(name)
+    with psycopg.connect(_libpq("postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(ident))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(_libpq("postgres"), autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident))
+
+
+# --- Seeding: server-side INSERT ... SELECT over generate_series ------------------------
+# Ids are md5 of a readable key cast to uuid, so the bench can name any row without
+# reading it back: young person i is md5('yp'||i), their account md5('ypu'||i), mentor j
+# md5('m'||j), coordinator k md5('c'||k), a user's sign-in session md5('s'||user id).
+
+PEOPLE_SQL = """
+INSERT INTO young_people (id, first_name, last_name, search_name, date_of_birth, borough,
+    needs, status, activated_at, created_at, updated_at, consent_reporting,
+    share_mental_health, share_substance_misuse, share_housing, share_employment)
+SELECT md5('yp'||i)::uuid, 'Bench', 'Person'||i, 'bench person'||i, date '2010-01-01',
+    'Hackney', '[]'::json, 'active', %(t)s, %(t)s, %(t)s, true, true, true, true, true
+FROM generate_series(0, %(n)s - 1) i;
+
+INSERT INTO users (id, email, password_hash, role, display_name, is_active, specialty,
+    discreet_mode, location_sharing, language, timezone, created_at, updated_at,
+    young_person_id)
+SELECT md5('ypu'||i)::uuid, 'yp'||i||'@bench.invalid', %(hash)s, 'young_person',
+    'Person '||i, true, NULL, true, false, 'en', 'Europe/London', %(t)s, %(t)s,
+    md5('yp'||i)::uuid
+FROM generate_series(0, %(n)s - 1) i
+UNION ALL
+SELECT md5('m'||j)::uuid, 'mentor'||j||'@bench.invalid', %(hash)s, 'mentor',
+    'Mentor '||j, true,
+    (ARRAY['mental_health','substance_misuse','housing','employment'])[j %% 4 + 1],
+    true, false, 'en', 'Europe/London', %(t)s, %(t)s, NULL
+FROM generate_series(0, %(m)s - 1) j
+UNION ALL
+SELECT md5('c'||k)::uuid, 'coordinator'||k||'@bench.invalid', %(hash)s, 'coordinator',
+    'Coordinator '||k, true, NULL, true, false, 'en', 'Europe/London', %(t)s, %(t)s, NULL
+FROM generate_series(0, %(c)s - 1) k;
+
+INSERT INTO assignments (id, young_person_id, mentor_id, specialty, started_at,
+    assigned_by_id)
+SELECT md5('a'||i||':'||k)::uuid, md5('yp'||i)::uuid, md5('m'||((i + k) %% %(m)s))::uuid,
+    (ARRAY['mental_health','substance_misuse','housing','employment'])[((i + k) %% %(m)s) %% 4 + 1],
+    %(t)s, md5('c0')::uuid
+FROM generate_series(0, %(n)s - 1) i, generate_series(0, 1) k;
+
+INSERT INTO support_plans (young_person_id, version, updated_at)
+SELECT md5('yp'||i)::uuid, 1, %(t)s FROM generate_series(0, %(n)s - 1) i;
+
+INSERT INTO alerts (id, young_person_id, kind, urgent, status, summary, details,
+    occurrences, last_occurred_at, created_at, updated_at, resolved_at)
+SELECT md5('al'||i)::uuid, md5('yp'||i)::uuid, 'missed_check_in', false,
+    CASE WHEN i %% 5 = 0 THEN 'open' ELSE 'resolved' END, 'Missed a check-in',
+    '{}'::json, 1, %(t)s - make_interval(hours => i %% 500),
+    %(t)s - make_interval(hours => i %% 500),
+    %(t)s, CASE WHEN i %% 5 = 0 THEN NULL ELSE %(t)s END
+FROM generate_series(0, %(n)s - 1) i;
+
+INSERT INTO auth_sessions (id, user_id, created_at, expires_at)
+SELECT md5('s'||u.id)::uuid, u.id, %(t)s, %(t)s + interval '30 days' FROM users u;
+
+INSERT INTO devices (id, user_id, platform, push_token, push_token_hash, last_seen_at,
+    created_at, updated_at)
+SELECT md5('d'||u.id)::uuid, u.id, 'android', 'bench-'||u.id,
+    md5('d'||u.id)||md5('e'||u.id), %(t)s, %(t)s, %(t)s
+FROM users u WHERE u.role IN ('mentor', 'coordinator');
+"""
+
+# Per chunk of young people [lo, hi): the tables with many rows each.
+CHUNK_SQL = """
+INSERT INTO goals (id, young_person_id, domain, title, description, status, position,
+    created_by_id, version, created_at, updated_at)
+SELECT md5('g'||i||':'||g)::uuid, md5('yp'||i)::uuid,
+    (ARRAY['mental_health','substance_misuse','housing','employment'])[g %% 4 + 1],
+    'Goal '||g, 'What this goal is about, in a sentence or two.',
+    (ARRAY['not_started','in_progress','achieved','paused'])[g %% 4 + 1], g,
+    md5('m'||(i %% %(m)s))::uuid, 1, %(t)s, %(t)s
+FROM generate_series(%(lo)s, %(hi)s - 1) i, generate_series(0, %(goals)s - 1) g;
+
+INSERT INTO steps (id, goal_id, young_person_id, title, due_date, done, position, version,
+    created_at, updated_at)
+SELECT md5('st'||i||':'||g||':'||s)::uuid, md5('g'||i||':'||g)::uuid, md5('yp'||i)::uuid,
+    'Step '||s||' of goal '||g, date '2027-01-01' + g * 7 + s, s < 2, s, 1, %(t)s, %(t)s
+FROM generate_series(%(lo)s, %(hi)s - 1) i, generate_series(0, %(goals)s - 1) g,
+     generate_series(0, %(steps)s - 1) s;
+
+INSERT INTO appointments (id, young_person_id, mentor_id, starts_at, ends_at,
+    duration_minutes, mode, location, status, young_person_response, created_by_id,
+    timing_set_at, sequence, version, created_at, updated_at)
+SELECT md5('ap'||i||':'||k)::uuid, md5('yp'||i)::uuid, md5('m'||(i %% %(m)s))::uuid,
+    %(t)s + make_interval(days => (k - %(appointments)s / 2) * 7, secs => i %% 3600),
+    %(t)s + make_interval(days => (k - %(appointments)s / 2) * 7, secs => i %% 3600 + 1800),
+    30, 'in_person', 'Youth centre',
+    CASE WHEN k < %(appointments)s / 2 THEN 'attended' ELSE 'scheduled' END, 'pending',
+    md5('m'||(i %% %(m)s))::uuid, %(t)s - interval '60 days', 0, 1, %(t)s - interval '60 days',
+    %(t)s - interval '60 days'
+FROM generate_series(%(lo)s, %(hi)s - 1) i, generate_series(0, %(appointments)s - 1) k;
+
+INSERT INTO check_ins (id, young_person_id, client_ref, mood, feeling_safe, needs_help,
+    note, alert_ids, created_at, updated_at)
+SELECT md5('ci'||i||':'||k)::uuid, md5('yp'||i)::uuid, 'seed-'||k, k %% 5 + 1, true, false,
+    CASE WHEN k %% 3 = 0 THEN 'A short note about the day.' END, '[]'::json,
+    %(t)s - make_interval(hours => k * 12), %(t)s - make_interval(hours => k * 12)
+FROM generate_series(%(lo)s, %(hi)s - 1) i, generate_series(0, %(check_ins)s - 1) k;
+"""
+
+
+@dataclass
+class Seeded:
+    size: int
+    mentors: int
+    rows: dict[str, int]
+    seconds: float
+    database_bytes: int
+
+
+def mentors_for(size: int) -> int:
+    return max(2, size // MENTOR_EVERY)
+
+
+def seed(database: str, size: int) -> Seeded:
+    started = time.perf_counter()
+    engine = make_engine(f"{SERVER}/{database}")
+    migrations.upgrade(engine)
+    engine.dispose()
+    # One Argon2 hash with the app's default cost, shared by every account.
+    password_hash = PasswordHashing(Settings()).hash(PASSWORD)
+    mentors = mentors_for(size)
+    now = datetime.now(UTC).replace(microsecond=0)
+    params = {"t": now, "n": size, "m": mentors, "c": COORDINATORS, "hash": password_hash}
+    counts = {"goals": GOALS, "steps": STEPS, "appointments": APPOINTMENTS}
+    with psycopg.connect(_libpq(database), autocommit=True) as connection:
+        connection.execute("SET synchronous_commit = off")
+        with connection.transaction():
+            for statement in PEOPLE_SQL.split(";\n"):
+                if statement.strip():
+                    connection.execute(statement, params)
+        for lo in range(0, size, SEED_CHUNK):
+            hi = min(size, lo + SEED_CHUNK)
+            with connection.transaction():
+                for statement in CHUNK_SQL.split(";\n"):
+                    if statement.strip():
+                        connection.execute(
+                            statement,
+                            {**params, **counts, "check_ins": CHECK_INS, "lo": lo, "hi": hi},
+                        )
+            if size > SEED_CHUNK:
+                print(
+                    f"  seeded {hi:,}/{size:,} young people "
+                    f"({time.perf_counter() - started:.0f} s)",
+                    flush=True,
+                )
+        connection.execute("VACUUM ANALYZE")
+        tables = (
+            "young_people users assignments support_plans goals steps appointments "
+            "check_ins alerts auth_sessions devices"
+        ).split()
+        rows = {
+            table: connection.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+            ).fetchone()[0]
+            for table in tables
+        }
+        database_bytes = connection.execute(
+            "SELECT pg_database_size(current_database())"
+        ).fetchone()[0]
+    return Seeded(size, mentors, rows, time.perf_counter() - started, database_bytes)
+
+
+# --- Tokens -----------------------------------------------------------------------------
+
+
+def mint_tokens(database: str, user_keys: list[str]) -> list[str]:
+    """Access tokens for seeded users, minted with the app's own JWT setup and secret.
+    `user_keys` are the md5 keys of the users ('ypu7', 'm3'); each token names the user's
+    seeded sign-in session, as a login would."""
+    settings = Settings(
+        environment="test",
+        log_level="WARNING",
+        instance_path=Path(tempfile.gettempdir()).resolve(),
+        database_url=f"{SERVER}/{database}",
+        jwt_secret_key=JWT_SECRET,
+    )
+    app = create_app(settings)
+    with psycopg.connect(_libpq(database)) as connection:
+        ids = connection.execute(
+            "SELECT k, md5(k)::uuid FROM unnest(%s::text[]) k", (user_keys,)
+        ).fetchall()
+    tokens = []
+    with app.app_context():
+        for _, user_id in ids:
+            session_id = uuid.UUID(bytes=_md5(f"s{user_id}"))
+            tokens.append(
+                create_access_token(
+                    str(user_id),
+                    additional_claims={"sid": str(session_id)},
+                    expires_delta=timedelta(hours=6),
+                )
+            )
+    app.extensions["youthapp"].engine.dispose()
+    return tokens
+
+
+def _md5(value: str) -> bytes:
+    import hashlib
+
+    return hashlib.md5(value.encode()).digest()  # noqa: S324 - ids, not security
+
+
+# --- gunicorn ---------------------------------------------------------------------------
+
+
+@dataclass
+class Gunicorn:
+    workers: int
+    threads: int
+
+    @property
+    def description(self) -> str:
+        return (
+            f"gunicorn {self.workers} workers x {self.threads} threads (gthread), "
+            "keep-alive 5 s, no access log"
+        )
+
+    @contextmanager
+    def serve(self, target: str, env: dict[str, str]) -> Iterator[Server]:
+        port = _free_port()
+        log = tempfile.NamedTemporaryFile("w+", prefix="bench-gunicorn-", suffix=".log")  # noqa: SIM115
+        process = subprocess.Popen(  # noqa: S603 - our own command line
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(self.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(self.threads),
+                "--keep-alive",
+                "5",
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+                target,
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        server = Server(process, f"http://127.0.0.1:{port}", log)
+        try:
+            server.wait_ready()
+            yield server
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    log: Any
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                self.log.seek(0)
+                sys.exit(f"bench: gunicorn stopped at start-up:\n{self.log.read()[-3000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", int(self.url.rsplit(":", 1)[1])), 1):
+                    pass
+            except OSError:
+                time.sleep(0.2)
+                continue
+            # Every worker has imported the app once the port answers and workers exist.
+            if len(self.worker_pids()) >= 1:
+                time.sleep(1.0)
+                return
+        sys.exit("bench: gunicorn did not start within 60 s")
+
+    def cpu_ticks(self) -> int:
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        return total
+
+    def wait_idle(self, limit: float = 120.0) -> None:
+        """Until the workers have used no CPU for half a second: requests queued by a load
+        that has ended (slow logins) must not be counted against the next one."""
+        deadline = time.monotonic() + limit
+        last = self.cpu_ticks()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.cpu_ticks()
+            if now - last <= 1:
+                return
+            last = now
+
+    def worker_pids(self) -> list[int]:
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in path.read_text().split()]
+        except OSError:
+            return []
+
+    def worker_peaks_mib(self) -> list[float]:
+        peaks = []
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return peaks
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- wrk --------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int = 0
+    seconds: float = 0.0
+    errors: int = 0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    note: str = ""
+    group: str = "api"
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def measured(self) -> bool:
+        return self.requests > 0 and not self.note.startswith("not measured")
+
+
+@dataclass
+class Load:
+    duration: int
+    concurrency: int
+    threads: int = 2
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-api-")))
+
+    def lines_file(self, name: str, lines: list[str]) -> Path:
+        path = self.workdir / f"{name}.txt"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def run(
+        self,
+        name: str,
+        base_url: str,
+        path: str,
+        kind: str,
+        lines: Path,
+        *,
+        group: str = "api",
+        duration: int | None = None,
+        warmup: int = 2,
+    ) -> Result:
+        env = {
+            **os.environ,
+            "BENCH_LINES": str(lines),
+            "BENCH_KIND": kind,
+            "BENCH_PATH": path,
+            "BENCH_PASSWORD": PASSWORD,
+        }
+
+        def wrk(seconds: int) -> dict[str, Any] | str:
+            env["BENCH_NONCE"] = secrets.token_hex(4)
+            completed = subprocess.run(  # noqa: S603 - our own command line
+                [
+                    shutil.which("wrk") or "wrk",
+                    "--threads",
+                    str(self.threads),
+                    "--connections",
+                    str(self.concurrency),
+                    "--duration",
+                    f"{seconds}s",
+                    "--timeout",
+                    "10s",
+                    "--script",
+                    str(LUA),
+                    base_url + path,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            match = re.search(r"^BENCH_RESULT (.*)$", completed.stdout, re.MULTILINE)
+            if completed.returncode or not match:
+                return f"wrk failed: {completed.stderr.strip()[-300:] or completed.stdout[-300:]}"
+            return json.loads(match.group(1))
+
+        if not shutil.which("wrk"):
+            return Result(name, note="not measured: wrk is not installed", group=group)
+        if warmup:
+            wrk(warmup)
+        outcome = wrk(duration or self.duration)
+        if isinstance(outcome, str):
+            return Result(name, note=f"not measured: {outcome}", group=group)
+        errors = sum(outcome[k] for k in ("connect", "read", "write", "status", "timeout"))
+        result = Result(
+            name,
+            requests=outcome["requests"],
+            seconds=outcome["duration_us"] / 1e6,
+            errors=errors,
+            p50_ms=outcome["p50_us"] / 1000,
+            p99_ms=outcome["p99_us"] / 1000,
+            group=group,
+        )
+        if outcome["status"]:
+            result.note = f"{outcome['status']} non-2xx answers"
+        print(
+            f"  {name}: {result.rps:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+            f"p99 {result.p99_ms:.1f} ms, errors {errors}",
+            flush=True,
+        )
+        return result
+
+    def check(self, base_url: str, path: str, kind: str, lines: Path) -> str | None:
+        """One request as wrk would make it: None if it answers 2xx, else why not."""
+        value = lines.read_text().split("\n", 1)[0]
+        headers = {}
+        body = None
+        if kind in ("get", "checkin"):
+            headers["Authorization"] = f"Bearer {value}"
+        url = base_url + path + (value if kind == "pk" else "")
+        if kind == "login":
+            body = {"email": value, "password": PASSWORD}
+        elif kind == "checkin":
+            body = {
+                "client_ref": "check-" + secrets.token_hex(6),
+                "mood": 3,
+                "feeling_safe": True,
+                "needs_help": False,
+            }
+        answer = requests.request(
+            "POST" if body else "GET", url, headers=headers, json=body, timeout=30
+        )
+        if answer.status_code >= 300:
+            return f"{answer.status_code} {answer.text[:200]}"
+        return None
+
+
+# --- pgbench ----------------------------------------------------------------------------
+
+
+def pgbench(load: Load, scale: int) -> Result:
+    name = f"pgbench -S (scale {scale})"
+    if not shutil.which("pgbench"):
+        return Result(name, note="not measured: pgbench is not installed", group="baseline")
+    with fresh_database(PGBENCH_DATABASE):
+        base = [shutil.which("pgbench") or "pgbench", "-h", "127.0.0.1", "-U", "postgres"]
+        subprocess.run(  # noqa: S603
+            [*base, "-i", "-q", "-s", str(scale), PGBENCH_DATABASE],
+            check=True,
+            capture_output=True,
+        )
+        completed = subprocess.run(  # noqa: S603
+            [
+                *base,
+                "-S",
+                "-n",
+                "-c",
+                str(load.concurrency),
+                "-j",
+                str(load.threads),
+                "-T",
+                str(load.duration),
+                "-r",
+                PGBENCH_DATABASE,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    tps = re.search(r"tps = ([\d.]+)", completed.stdout)
+    transactions = re.search(r"number of transactions actually processed: (\d+)", completed.stdout)
+    latency = re.search(r"latency average = ([\d.]+) ms", completed.stdout)
+    if not (tps and transactions):
+        return Result(name, note=f"not measured: {completed.stderr[-200:]}", group="baseline")
+    requests = int(transactions.group(1))
+    result = Result(
+        name,
+        requests=requests,
+        seconds=requests / float(tps.group(1)),
+        note=f"mean latency {latency.group(1) if latency else '?'} ms (no percentiles)",
+        group="baseline",
+    )
+    print(f"  {name}: {result.rps:,.0f} tps", flush=True)
+    return result
+
+
+# --- Help latency: urgent check-ins to the push sender, under load ----------------------
+
+
+class TimingSender:
+    """Records when each staff alert notification is handed over, by alert id."""
+
+    platforms = ("ios", "android", "web")
+
+    def __init__(self) -> None:
+        self.handed: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def send(self, push_token: str, message: PushMessage) -> Outcome:
+        alert_id = (message.data or {}).get("alert_id")
+        if alert_id:
+            with self.lock:
+                self.handed.setdefault(str(alert_id), []).append(time.perf_counter())
+        return Outcome.DELIVERED
+
+
+def help_latency(
+    database: str,
+    server: Server,
+    load: Load,
+    background: tuple[str, str, Path],
+    probes: list[tuple[str, str]],
+) -> tuple[list[float], list[float], int, Result]:
+    """Run the scheduler's own delivery loop (LISTEN/NOTIFY, dispatch_due) in this process
+    with a timing sender, put the API under `background` load with wrk, and meanwhile post
+    one urgent check-in (needs_help) every 0.25 s, each from a different young person.
+    Returns the seconds from each POST to its first and to its last staff push."""
+    settings = Settings(
+        environment="test",
+        log_level="WARNING",
+        database_url=f"{SERVER}/{database}",
+        jwt_secret_key=JWT_SECRET,
+    )
+    logging.getLogger("youthapp").setLevel(logging.WARNING)
+    engine = make_engine(settings.database_url)
+    sender = TimingSender()
+    context = SchedulerContext(settings, engine, make_session_factory(engine), [sender])
+    stop = threading.Event()
+    dispatcher = threading.Thread(target=runner._deliver_until_stopped, args=(context, stop))
+    dispatcher.start()
+    time.sleep(1.0)
+
+    posted: dict[str, float] = {}  # young person's user id -> when the POST was sent
+    failures: list[str] = []
+    duration = load.duration + 4
+
+    def post_probes() -> None:
+        time.sleep(2.0)  # let the load get going
+        with requests.Session() as client:
+            for user_id, token in probes:
+                started = time.perf_counter()
+                answer = client.post(
+                    server.url + "/api/v1/me/check-ins",
+                    timeout=30,
+                    headers={"Authorization": f"Bearer {token}"},
+                    json={
+                        "client_ref": "urgent-" + secrets.token_hex(6),
+                        "mood": 1,
+                        "feeling_safe": True,
+                        "needs_help": True,
+                    },
+                )
+                if answer.status_code != 201:
+                    failures.append(f"{answer.status_code} {answer.text[:120]}")
+                else:
+                    posted[user_id] = started
+                time.sleep(0.25)
+
+    prober = threading.Thread(target=post_probes)
+    prober.start()
+    name, path, lines = background
+    under = load.run(
+        f"{name} (during help probes)", server.url, path, "get", lines, duration=duration, warmup=0
+    )
+    prober.join()
+    time.sleep(3.0)  # what is still in flight
+    stop.set()
+    dispatcher.join(timeout=10)
+
+    with engine.connect() as connection:
+        owners = dict(
+            connection.execute(
+                text(
+                    "SELECT a.id::text, u.id::text FROM alerts a "
+                    "JOIN users u ON u.young_person_id = a.young_person_id "
+                    "WHERE a.kind IN ('urgent_help', 'feeling_unsafe')"
+                )
+            ).all()
+        )
+    engine.dispose()
+    first, last = [], []
+    undelivered = 0
+    for alert_id, user_id in owners.items():
+        if user_id not in posted:
+            continue
+        times = sender.handed.get(alert_id)
+        if not times:
+            undelivered += 1
+            continue
+        first.append(min(times) - posted[user_id])
+        last.append(max(times) - posted[user_id])
+    undelivered += len(posted) - len({u for u in owners.values() if u in posted})
+    if failures:
+        print(f"  help probes refused: {failures[:3]}", flush=True)
+    return first, last, undelivered + len(failures), under
+
+
+# --- The report -------------------------------------------------------------------------
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def machine() -> list[tuple[str, str]]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    with psycopg.connect(_libpq("postgres")) as connection:
+        version = connection.execute("SHOW server_version").fetchone()[0]
+    wrk_version = subprocess.run(  # noqa: S603
+        [shutil.which("wrk") or "wrk", "--version"], capture_output=True, text=True, check=False
+    )
+    return [
+        ("nproc", str(os.cpu_count())),
+        ("CPU", cpu),
+        ("memory", f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"),
+        ("PostgreSQL", version),
+        ("Python", sys.version.split()[0]),
+        ("wrk", (wrk_version.stdout or wrk_version.stderr).split("\n")[0].strip()),
+        ("load average (1 min) at the end", f"{os.getloadavg()[0]:.2f}"),
+    ]
+
+
+def row(result: Result) -> str:
+    if not result.measured:
+        return f"| {result.name} | — | — | — | — | {result.note} |"
+    p50 = f"{result.p50_ms:.1f}" if result.p50_ms else "—"
+    p99 = f"{result.p99_ms:.1f}" if result.p99_ms else "—"
+    tail = f"{result.p99_ms / result.p50_ms:.1f}" if result.p50_ms else "—"
+    note = result.note
+    if result.errors and "non-2xx" not in note:
+        note = (note + "; " if note else "") + f"{result.errors} errors"
+    return f"| {result.name} | {result.rps:,.0f} | {p50} | {p99} | {tail} | {note} |"
+
+
+def verdict(ok: bool | None) -> str:
+    return {True: "met", False: "MISSED", None: "not measured"}[ok]
+
+
+def print_report(
+    seeded: Seeded,
+    server_config: str,
+    load: Load,
+    results: list[Result],
+    memory: dict[str, list[float]],
+    help_first: list[float],
+    help_last: list[float],
+    help_lost: int,
+) -> str:
+    out: list[str] = []
+    out.append(
+        f"API benchmark: {seeded.size:,} young people, {seeded.mentors:,} mentors, "
+        f"{COORDINATORS} coordinators; {sum(seeded.rows.values()):,} rows seeded in "
+        f"{seeded.seconds:.0f} s ({seeded.database_bytes / 2**20:,.0f} MiB)"
+    )
+    out.append("rows: " + ", ".join(f"{k} {v:,}" for k, v in seeded.rows.items()))
+    out.append(f"server: {server_config}; YOUTHAPP_ENV=production, LOG_LEVEL=WARNING")
+    out.append(
+        f"load: wrk, {load.threads} threads, {load.concurrency} connections, "
+        f"{load.duration} s per row after a 2 s warm-up, on the same machine"
+    )
+    out.append("")
+    out.append("| endpoint | req/s | p50 ms | p99 ms | p99/p50 | note |")
+    out.append("|---|---:|---:|---:|---:|---|")
+    for result in results:
+        out.append(row(result))
+    out.append("")
+    out.append("| gunicorn worker peak RSS (VmHWM) after the load | MiB per worker |")
+    out.append("|---|---|")
+    for name, peaks in memory.items():
+        out.append(f"| {name} | {', '.join(f'{p:,.0f}' for p in peaks) or '—'} |")
+    out.append("")
+    if help_last:
+        out.append(
+            f"help latency (urgent POST /me/check-ins -> staff push handed to the sender, "
+            f"{len(help_last)} probes under load): first push p50 "
+            f"{statistics.median(help_first):.3f} s, p99 {percentile(help_first, 0.99):.3f} s; "
+            f"all staff pushes p50 {statistics.median(help_last):.3f} s, "
+            f"p99 {percentile(help_last, 0.99):.3f} s; not delivered: {help_lost}"
+        )
+    else:
+        out.append("help latency: not measured (no probe was delivered)")
+
+    by_name = {r.name: r for r in results}
+    plan = by_name.get("GET /me/plan")
+    raw = by_name.get("raw psycopg select by pk (Flask)")
+    out.append("")
+    out.append("| target | figure | verdict |")
+    out.append("|---|---|---|")
+    if plan and raw and plan.measured and raw.measured:
+        ratio = plan.rps / raw.rps
+        out.append(
+            f"| /me/plan >= 50% of raw-psycopg throughput | {ratio:.0%} "
+            f"({plan.rps:,.0f} / {raw.rps:,.0f}) | {verdict(ratio >= TARGET_PLAN_RATIO)} |"
+        )
+    else:
+        out.append("| /me/plan >= 50% of raw-psycopg throughput | — | not measured |")
+    for result in results:
+        if result.group == "api" and result.measured and result.p50_ms:
+            tail = result.p99_ms / result.p50_ms
+            out.append(
+                f"| p99 <= 4x p50: {result.name} | {tail:.1f}x | {verdict(tail <= TARGET_TAIL)} |"
+            )
+    api_peaks = memory.get("API, before the login load", [])
+    login_peaks = memory.get("API, after the login load", [])
+    if api_peaks:
+        out.append(
+            f"| worker peak RSS < {TARGET_WORKER_MIB} MB | {max(api_peaks):,.0f} MiB | "
+            f"{verdict(max(api_peaks) < TARGET_WORKER_MIB)} |"
+        )
+    if login_peaks:
+        out.append(
+            f"| worker peak RSS < {TARGET_WORKER_MIB} MB, logins included | "
+            f"{max(login_peaks):,.0f} MiB | {verdict(max(login_peaks) < TARGET_WORKER_MIB)} |"
+        )
+    if help_last:
+        p99 = percentile(help_last, 0.99)
+        out.append(
+            f"| help latency p99 <= 2 s (all staff pushes) | {p99:.3f} s | "
+            f"{verdict(p99 <= TARGET_HELP_P99 and not help_lost)} |"
+        )
+    else:
+        out.append("| help latency p99 <= 2 s | — | not measured |")
+    out.append(
+        "| same endpoints at 100,000 keep >= 80% of their 1,000 throughput | see runs at "
+        "--size 1000 and --size 100000 | compare by hand |"
+    )
+    out.append(
+        "| reminders delivered >= 30% of the raw-SQL claim loop | bench.reminders table "
+        "| (other benchmark) |"
+    )
+    out.append("")
+    out.extend(f"{name}: {value}" for name, value in machine())
+    report = "\n".join(out)
+    print("\n== API results\n" + report, flush=True)
+    return report
+
+
+# --- Command line -----------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.api",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--size", type=int, default=1000, help="young people (default 1000)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per row (default 10)")
+    parser.add_argument("--concurrency", type=int, default=16, help="connections (default 16)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per gunicorn worker (default 4)"
+    )
+    parser.add_argument("--pgbench-scale", type=int, default=10, help="pgbench -i -s (10)")
+    parser.add_argument("--report", type=Path, help="also write the report to this file")
+    args = parser.parse_args(argv)
+    if min(args.size, args.duration, args.concurrency, args.workers, args.threads) < 1:
+        parser.error("every number must be positive")
+    if not shutil.which("wrk"):
+        print("  wrk is not installed (Debian: apt-get install wrk): load rows not measured")
+
+    load = Load(args.duration, args.concurrency)
+    print(f"  load average (1 min) at start: {os.getloadavg()[0]:.2f}", flush=True)
+    gunicorn = Gunicorn(args.workers, args.threads)
+    print(f"== API benchmark at {args.size:,} young people", flush=True)
+    results: list[Result] = []
+    memory: dict[str, list[float]] = {}
+    try:
+        with fresh_database(DATABASE):
+            seeded = seed(DATABASE, args.size)
+            print(
+                f"  (seeding) {sum(seeded.rows.values()):,} rows in {seeded.seconds:.1f} s",
+                flush=True,
+            )
+            url = f"{SERVER}/{DATABASE}"
+            env = {
+                "YOUTHAPP_ENV": "production",
+                "JWT_SECRET_KEY": JWT_SECRET,
+                "DATABASE_URL": url,
+                "LOG_LEVEL": "WARNING",
+                "ACCESS_TOKEN_MINUTES": "360",
+                "YOUTHAPP_INSTANCE_PATH": str(load.workdir / "instance"),
+            }
+            # Tokens of many different young people, the last 200 kept for the help probes.
+            probes_count = min(200, max(1, args.size // 5))
+            people = list(range(args.size))
+            load_people = people[: max(1, args.size - probes_count)][:TOKENS]
+            probe_people = people[args.size - probes_count :]
+            young_tokens = mint_tokens(DATABASE, [f"ypu{i}" for i in load_people])
+            mentor_tokens = mint_tokens(DATABASE, [f"m{j}" for j in range(seeded.mentors)])
+            probe_tokens = mint_tokens(DATABASE, [f"ypu{i}" for i in probe_people])
+            probe_ids = [str(uuid.UUID(bytes=_md5(f"ypu{i}"))) for i in probe_people]
+            young = load.lines_file("young", young_tokens)
+            mentors = load.lines_file("mentors", mentor_tokens)
+            emails = load.lines_file("emails", [f"yp{i}@bench.invalid" for i in load_people[:1000]])
+            person_ids = load.lines_file(
+                "people", [str(uuid.UUID(bytes=_md5(f"yp{i}"))) for i in load_people]
+            )
+
+            # Login last: Argon2 (64 MiB per hash) sets each worker's peak memory.
+            endpoints = [
+                ("GET /me/plan", "/api/v1/me/plan", "get", young),
+                ("GET /me/appointments", "/api/v1/me/appointments", "get", young),
+                ("POST /me/check-ins", "/api/v1/me/check-ins", "checkin", young),
+                ("GET /young-people (mentor)", "/api/v1/young-people", "get", mentors),
+                ("GET /alerts (mentor)", "/api/v1/alerts", "get", mentors),
+                ("POST /auth/login", "/api/v1/auth/login", "login", emails),
+            ]
+            with gunicorn.serve("wsgi:app", env) as server:
+                for name, path, kind, lines in endpoints:
+                    problem = load.check(server.url, path, kind, lines)
+                    if problem:
+                        results.append(Result(name, note=f"not measured: {problem}"))
+                        print(f"  {name}: not measured: {problem}", flush=True)
+                        continue
+                    server.wait_idle()
+                    results.append(load.run(name, server.url, path, kind, lines))
+                    server.wait_idle()
+                    if name == "GET /alerts (mentor)":
+                        memory["API, before the login load"] = server.worker_peaks_mib()
+                memory["API, after the login load"] = server.worker_peaks_mib()
+                server.wait_idle()
+                help_first, help_last, help_lost, under = help_latency(
+                    DATABASE,
+                    server,
+                    load,
+                    ("GET /me/plan", "/api/v1/me/plan", young),
+                    list(zip(probe_ids, probe_tokens, strict=True)),
+                )
+                under.group = "load"
+                results.append(under)
+                memory["API, after the help probes too"] = server.worker_peaks_mib()
+
+            baselines = [
+                ("bare WSGI", "bench.baselines:bare_wsgi", "/", "pk-none"),
+                ("bare Flask JSON", "bench.baselines:bare_flask", "/json", "pk-none"),
+                ("raw psycopg select by pk (Flask)", "bench.baselines:flask_pk", "/pk/", "pk"),
+            ]
+            for name, target, path, kind in baselines:
+                with gunicorn.serve(target, env) as server:
+                    if kind == "pk":
+                        problem = load.check(server.url, path, "pk", person_ids)
+                        if problem:
+                            results.append(
+                                Result(name, note=f"not measured: {problem}", group="baseline")
+                            )
+                            continue
+                        result = load.run(
+                            name, server.url, path, "pk", person_ids, group="baseline"
+                        )
+                    else:
+                        result = load.run(
+                            name, server.url, path, "pk", _empty(load), group="baseline"
+                        )
+                    results.append(result)
+                    memory[name] = server.worker_peaks_mib()
+        results.append(pgbench(load, args.pgbench_scale))
+    finally:
+        shutil.rmtree(load.workdir, ignore_errors=True)
+    report = print_report(
+        seeded,
+        gunicorn.description,
+        load,
+        results,
+        memory,
+        help_first,
+        help_last,
+        help_lost,
+    )
+    if args.report:
+        args.report.write_text(report + "\n")
+
+
+def _empty(load: Load) -> Path:
+    """For the bare baselines: a lines file whose one line is empty-ish, appended to the
+    path ("pk" kind with an empty value requests the path itself)."""
+    path = load.workdir / "nothing.txt"
+    path.write_text("?\n")
+    return path
+
+
+if __name__ == "__main__":
+    main()
