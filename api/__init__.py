@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -20,7 +19,9 @@ from api.database import close_session
 from api.errors import register_error_handlers
 from api.extensions import Api, client_address, limiter
 from api.fields import WallClockTime
+from api.logs import configure_logging
 from api.openapi import SECURITY_SCHEMES, StandardErrorsPlugin
+from api.security import add_security_headers
 from api.tokens import configure_jwt
 from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings, load_settings
@@ -46,7 +47,7 @@ class Runtime:
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
-    _configure_logging(settings)
+    configure_logging(settings.log_level)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
+        # No validator badge: it would send the document's address to a third party.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         OPENAPI_REDOC_PATH="/redoc",
         OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2.1.5/bundles/redoc.standalone.js",
         API_SPEC_OPTIONS={
@@ -85,7 +88,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
         )
 
-    engine = make_engine(settings.database_url)
+    # No row values in database errors: they would carry notes and codes into the logs.
+    engine = make_engine(settings.database_url, hide_parameters=True)
     app.extensions["youthapp"] = Runtime(
         settings=settings,
         engine=engine,
@@ -180,11 +184,7 @@ def _refuse_oversized_body() -> None:
 
 def _finish_response(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id", "")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    if request.headers.get("Authorization"):
-        # Records of vulnerable young people must not linger in shared caches.
-        response.headers.setdefault("Cache-Control", "no-store")
+    add_security_headers(response)
     if (
         response.status_code in (200, 201)
         and response.mimetype == "application/json"
@@ -197,10 +197,3 @@ def _finish_response(response: Response) -> Response:
         if request.method in ("GET", "HEAD"):
             response.make_conditional(request)
     return response
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )

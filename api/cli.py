@@ -215,9 +215,22 @@ def _create_app() -> Flask:
 cli = FlaskGroup(create_app=_create_app, help="The youth support companion backend.")
 
 
+def hide_server_version() -> None:
+    """Werkzeug's development server names itself and Python, with their versions, in the
+    Server header of every answer: have it name neither. (gunicorn sends only "gunicorn".)"""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.version_string = _server_name  # type: ignore[method-assign]
+
+
+def _server_name(_handler: object) -> str:
+    return "youthapp"
+
+
 def main() -> None:
     # The development server is for development: give it development defaults.
     if sys.argv[1:2] == ["run"]:
+        hide_server_version()
         os.environ.setdefault("YOUTHAPP_ENV", "development")
         os.environ.setdefault("FLASK_RUN_PORT", "5000")
     cli(prog_name="youthapp")

@@ -101,7 +101,13 @@ def handle_database_error(error: DBAPIError) -> Response:
     if isinstance(error, DataError):
         # The database refused a value (too long for its column, out of range): the input
         # cannot be stored, which is the caller's 422, though a schema limit is missing.
-        log.warning("database refused a value (request %s): %s", g.get("request_id"), error.orig)
+        # Its message can quote the value refused (a young person's words): log its kind.
+        log.warning(
+            "database refused a value (request %s): %s %s",
+            g.get("request_id"),
+            type(error.orig).__name__,
+            getattr(error.orig, "sqlstate", None) or "",
+        )
         return error_response(422, "A value is too long or out of range to be stored.")
     if isinstance(error, OperationalError) or error.connection_invalidated:
         log.warning("database unavailable (request %s): %s", g.get("request_id"), error.orig)

@@ -12,13 +12,14 @@ from flask import current_app, g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import abort
 
 from api.database import db_session
 from api.errors import ErrorSchema, handle_http_exception
 from api.etags import IF_MATCH_PARAMETER
-from api.openapi import retry_after_header
+from api.openapi import MAX_PAGE, retry_after_header
 from api.parsing import StrictParser
 from youthapp.clock import utcnow
 from youthapp.errors import Forbidden
@@ -26,11 +27,6 @@ from youthapp.models import User
 from youthapp.services import auth
 
 BEARER_SECURITY = [{"bearerAuth": []}]
-
-
-# The highest page number a list accepts: beyond it the row offset no longer fits the
-# databases' 64-bit integers (a 500), and no list here comes anywhere near it.
-MAX_PAGE = 2**31 - 1
 
 
 class Api(flask_smorest.Api):
@@ -51,6 +47,18 @@ class Api(flask_smorest.Api):
             }
             prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
+
+    def _register_pagination_header(self) -> None:
+        # X-Pagination carries JSON, which an OpenAPI header `schema` (the comma-separated
+        # "simple" style) does not describe: name its media type instead.
+        self.spec.components.header(
+            "PAGINATION",
+            {
+                "description": "Pagination metadata, as JSON",
+                "content": {"application/json": {"schema": PaginationMetadataSchema}},
+            },
+            lazy=True,
+        )
 
 
 class PaginationParser(StrictParser):

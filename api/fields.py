@@ -11,7 +11,8 @@ from marshmallow import fields, validate
 
 from youthapp.clock import is_time_zone
 
-_WALL_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# ASCII digits only, and the whole string: the same rule as the pattern in the document.
+_WALL_CLOCK = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 
 
 class AwareDateTime(fields.AwareDateTime):
@@ -40,13 +41,17 @@ class WallClockTime(fields.Field):
 
     default_error_messages = {"invalid": 'Use a 24-hour time such as "18:00".'}
 
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"pattern": _WALL_CLOCK.pattern, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
     def _serialize(
         self, value: time | None, attr: str | None, obj: Any, **kwargs: Any
     ) -> str | None:
         return None if value is None else value.strftime("%H:%M")
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> time:
-        match = _WALL_CLOCK.match(value) if isinstance(value, str) else None
+        match = _WALL_CLOCK.fullmatch(value) if isinstance(value, str) else None
         if not match:
             raise self.make_error("invalid")
         return time(int(match.group(1)), int(match.group(2)))
@@ -68,7 +73,10 @@ def Text(max_length: int, *, min_length: int = 0, **kwargs: Any) -> fields.Strin
     """Free text with a stated maximum length (and blank refused when min_length > 0)."""
     validators = [validate.Length(min=min_length, max=max_length)]
     if min_length:
-        validators.append(validate.Regexp(r"\s*\S", error="Must not be blank."))
+        # Anchored at both ends, so that it reads the same to a tool that matches the whole
+        # string as to JSON Schema, which searches (an unanchored "\s*\S" is rewritten by
+        # some tools into "whitespace, then one character").
+        validators.append(validate.Regexp(r"^\s*\S[\s\S]*$", error="Must not be blank."))
     return fields.String(validate=validators, **kwargs)
 
 

@@ -18,8 +18,13 @@ IDEMPOTENCY_KEY_PARAMETER = {
     "required": False,
     "description": "Retry safely: the same key and body replay the first answer (for 24 "
     "hours); the same key with another body is 422; while the first is running, 409",
-    "schema": {"type": "string", "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
+
+# The highest page number a list accepts: beyond it the row offset no longer fits the
+# databases' 64-bit integers, and no list here comes anywhere near it.
+MAX_PAGE = 2**31 - 1
+
 # Creating requests that are idempotent by other means, or that create no resource.
 NOT_IDEMPOTENCY_KEYED = ("/api/v1/auth/", "/api/v1/me/check-ins")
 
@@ -33,12 +38,17 @@ def takes_idempotency_key(method: str, path: str) -> bool:
 
 
 class StandardErrorsPlugin(BasePlugin):
-    """Adds the error responses that the app-wide machinery can give to every operation."""
+    """Adds the error responses that the app-wide machinery can give to every operation,
+    and the page number's upper bound to every list."""
 
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
         for method, operation in (operations or {}).items():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") == "page":
+                    # Refused above it (api/extensions.py), so say so.
+                    parameter.get("schema", {}).setdefault("maximum", MAX_PAGE)
             responses = operation.setdefault("responses", {})
             if "{" in (path or ""):
                 responses.setdefault("404", "NOT_FOUND")

@@ -43,7 +43,8 @@ class GoalSchema(MyGoalSchema):
     """A goal as staff see it. A young person reading /goals/{goal_id} gets it without
     `staff_notes`, `young_person_id` and `created_by_id`."""
 
-    young_person_id = fields.UUID(required=True)
+    # Not required: absent from the young person's own view of /goals/{goal_id}.
+    young_person_id = fields.UUID()
     staff_notes = fields.String(allow_none=True)
     created_by_id = fields.UUID()
     created_at = AwareDateTime()

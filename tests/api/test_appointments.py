@@ -280,3 +280,9 @@ def test_my_appointments_are_upcoming_first(setting):
         "/api/v1/me/appointments", query_string={"from": soon(days=1), "to": soon(days=5)}
     ).get_json()
     assert [a["id"] for a in window] == [sooner["id"]]
+
+
+def test_a_calendar_token_that_is_not_ascii_is_simply_not_found(client):
+    response = client.get("/api/v1/calendar/%C3%BA%C2%85.%F4%83%9C%B1..ics")
+    assert response.status_code == 404
+    assert response.get_json()["code"] == 404

@@ -507,8 +507,11 @@ def test_a_young_person_who_does_not_consent_changes_nothing(coordinator, arrang
     erased = arrange.person(when=day(3), needs=["family"])
     a_bit_of_everything(erased)
     # Erased on request: the request withdraws consent to reporting with everything else.
-    db.execute(update(YoungPerson).where(YoungPerson.id == erased)
-               .values(erased_at=day(40), consent_reporting=False))
+    db.execute(
+        update(YoungPerson)
+        .where(YoungPerson.id == erased)
+        .values(erased_at=day(40), consent_reporting=False)
+    )
     db.commit()
     assert figures(march(coordinator)) == figures(before)
 

@@ -133,3 +133,8 @@ def test_needs_rehash_when_the_cost_changes(hashing):
     assert stronger.needs_rehash(stored) is True
     assert stronger.verify(stored, "violet kettle under the stairs") is True  # still verifies
     assert stronger.needs_rehash(stronger.hash("violet kettle under the stairs")) is False
+
+
+def test_a_password_with_line_breaks_is_judged_not_crashed_on():
+    assert password_problems("\r\f\n abcdefg \n xyz") == []
+    assert password_problems("password\n12345") != []

@@ -64,7 +64,9 @@ def revoke_feed(session: Session, actor: User) -> None:
 def render_feed(session: Session, token: str, *, settings: Settings, now: datetime) -> bytes:
     """The .ics document for a token; NotFound for a wrong, revoked or forged token."""
     feed_id, _, mac = token.partition(".")
-    if not (feed_id and mac and hmac.compare_digest(mac, _mac(feed_id, settings))):
+    if not (
+        feed_id and mac and hmac.compare_digest(mac.encode(), _mac(feed_id, settings).encode())
+    ):
         raise NotFound("No such calendar.")
     feed = session.scalar(select(CalendarFeed).where(CalendarFeed.feed_id == feed_id))
     owner = feed and session.scalar(

@@ -14,7 +14,7 @@ from youthapp.config import Settings
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
-_AFFIXES = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$")
+_AFFIXES = re.compile(r"^[\d\W_]*(.*?)[\d\W_]*$", re.DOTALL)
 _SEPARATORS = re.compile(r"[\W_]+")
 
 

@@ -1,0 +1,60 @@
+"""Security headers on every answer: nothing sniffed, framed, referred or kept in a cache."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+
+from flask import Response, request
+
+# A JSON API loads nothing and may be framed by no one.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+# Swagger UI and ReDoc come from a CDN: their scripts and styles, the OpenAPI document they
+# fetch from here, ReDoc's search worker (a blob:) and Swagger UI's icons (data: images).
+# Inline scripts are allowed by hash only; inline styles are needed by both (ReDoc writes
+# its styles at run time).
+CDN = "https://cdn.jsdelivr.net"
+_DOCS_POLICY = (
+    "default-src 'none'; script-src {scripts}; style-src {cdn} 'unsafe-inline'; "
+    "img-src 'self' data: {cdn}; font-src {cdn} data:; connect-src 'self'; worker-src blob:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    # Browsers ignore it over plain http (RFC 6797, 8.1), and behind a proxy that ends TLS
+    # the app cannot always tell which it was: so it is always sent.
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Permissions-Policy": (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=()"
+    ),
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+def add_security_headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.blueprint == "api-docs" and response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = _docs_policy(response)
+    else:
+        response.headers.setdefault("Content-Security-Policy", API_POLICY)
+    if request.headers.get("Authorization"):
+        # Records of vulnerable young people must not linger in shared caches.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _docs_policy(response: Response) -> str:
+    page = response.get_data(as_text=True)
+    scripts = [CDN] + [
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(page)
+    ]
+    return _DOCS_POLICY.format(cdn=CDN, scripts=" ".join(scripts))
