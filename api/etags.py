@@ -3,6 +3,8 @@ for 304, all without loading more than the version."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, request
 from webargs.flaskparser import abort
 
@@ -45,3 +47,13 @@ def not_modified(version: int) -> Response | None:
     if tag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
         return Response(status=304, headers={"ETag": tag})
     return None
+
+
+def with_etag(body: Any, version: int) -> tuple[Any, dict[str, str]]:
+    """A handler's answer carrying the version's ETag."""
+    return body, {"ETag": etag(version)}
+
+
+def versioned(body: Any, version: int) -> Response | tuple[Any, dict[str, str]]:
+    """A GET's answer: 304 when the client holds this version, else the body with its ETag."""
+    return not_modified(version) or with_etag(body, version)

@@ -16,7 +16,7 @@ from api.appointments.schemas import (
     ResponseSchema,
 )
 from api.database import db_session
-from api.etags import ETAG_HEADER, etag, if_match_tags, not_modified
+from api.etags import ETAG_HEADER, if_match_tags, versioned, with_etag
 from api.extensions import Blueprint, current_user, runtime
 from api.pagination import fetch_page
 from api.views import Redacted
@@ -40,7 +40,7 @@ def shown_to(actor: User, appointment: Appointment) -> Appointment | Redacted:
 
 
 def _answer(appointment: Appointment):
-    return shown_to(current_user(), appointment), {"ETag": etag(appointment.version)}
+    return with_etag(shown_to(current_user(), appointment), appointment.version)
 
 
 @blp.route("/appointments")
@@ -54,7 +54,7 @@ class Appointments(MethodView):
         """Book an appointment (a mentor or young person double-booked is 409)."""
         appointment = appointments.book(db_session(), current_user(), data, now=utcnow())
         db_session().commit()
-        return appointment, {"ETag": etag(appointment.version)}
+        return with_etag(appointment, appointment.version)
 
     @blp.roles_required(COORDINATOR, MENTOR)
     @blp.arguments(AppointmentQueryArgsSchema, location="query")
@@ -90,7 +90,7 @@ class AppointmentById(MethodView):
         """An appointment (the young person's own without staff fields)."""
         appointment = appointments.view_appointment(db_session(), current_user(), appointment_id)
         db_session().commit()
-        return not_modified(appointment.version) or _answer(appointment)
+        return versioned(shown_to(current_user(), appointment), appointment.version)
 
     @blp.login_required
     @blp.if_match_required

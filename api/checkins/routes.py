@@ -13,12 +13,11 @@ from api.checkins.schemas import (
     TimerSchema,
 )
 from api.database import db_session
-from api.etags import ETAG_HEADER, etag, if_match_tags, not_modified
+from api.etags import ETAG_HEADER, if_match_tags, versioned, with_etag
 from api.extensions import Blueprint, current_user, limiter, runtime
 from api.pagination import fetch_page
 from youthapp.access import YOUNG_PERSON
 from youthapp.clock import utcnow
-from youthapp.errors import NotFound
 from youthapp.services import checkins, schedules, timers
 
 blp = Blueprint(
@@ -76,10 +75,6 @@ class CheckInsOfYoungPerson(MethodView):
         return page
 
 
-def _schedule_answer(view):
-    return not_modified(view.version) or (view, {"ETag": etag(view.version)})
-
-
 @blp.route("/young-people/<uuid:young_person_id>/check-in-schedule")
 class ScheduleOfYoungPerson(MethodView):
     @blp.login_required
@@ -87,8 +82,6 @@ class ScheduleOfYoungPerson(MethodView):
     @blp.alt_response(304, description="Not modified")
     def get(self, young_person_id):
         """When the young person is expected to check in (inactive until one is set)."""
-        if current_user().role == YOUNG_PERSON:  # theirs is at /me/check-in-schedule
-            raise NotFound("No such young person.")
         view = schedules.get_schedule(
             db_session(),
             current_user(),
@@ -96,7 +89,7 @@ class ScheduleOfYoungPerson(MethodView):
             default_zone=runtime().settings.default_timezone,
         )
         db_session().commit()
-        return _schedule_answer(view)
+        return versioned(view, view.version)
 
     @blp.login_required
     @blp.if_match_required
@@ -115,7 +108,7 @@ class ScheduleOfYoungPerson(MethodView):
             now=utcnow(),
         )
         db_session().commit()
-        return view, {"ETag": etag(view.version)}
+        return with_etag(view, view.version)
 
 
 @blp.route("/me/check-in-schedule")
@@ -128,10 +121,10 @@ class MySchedule(MethodView):
         view = schedules.get_schedule(
             db_session(),
             current_user(),
-            current_user().young_person_id,
+            None,
             default_zone=runtime().settings.default_timezone,
         )
-        return _schedule_answer(view)
+        return versioned(view, view.version)
 
 
 @blp.route("/me/safety-timers")

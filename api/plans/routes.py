@@ -3,7 +3,14 @@
 from flask.views import MethodView
 
 from api.database import db_session
-from api.etags import ETAG_HEADER, etag, if_match_tags, not_modified, optional_if_match_tags
+from api.etags import (
+    ETAG_HEADER,
+    if_match_tags,
+    not_modified,
+    optional_if_match_tags,
+    versioned,
+    with_etag,
+)
 from api.extensions import Blueprint, current_user
 from api.pagination import fetch_page
 from api.plans.schemas import (
@@ -24,7 +31,6 @@ from api.plans.schemas import (
 from api.views import Redacted
 from youthapp.access import YOUNG_PERSON
 from youthapp.clock import utcnow
-from youthapp.errors import NotFound
 from youthapp.models import Goal, User
 from youthapp.services import plans
 
@@ -48,7 +54,7 @@ def _plan_response(session, young_person_id):
     if cached is not None:
         return cached
     goals = plans.load_goals(session, young_person_id)
-    return {"young_person_id": young_person_id, "goals": goals}, {"ETag": etag(version)}
+    return with_etag({"young_person_id": young_person_id, "goals": goals}, version)
 
 
 @blp.route("/me/plan")
@@ -83,7 +89,7 @@ class Goals(MethodView):
         """Add a goal to the plan (coordinators and assigned mentors)."""
         goal = plans.create_goal(db_session(), current_user(), young_person_id, data, now=utcnow())
         db_session().commit()
-        return goal, {"ETag": etag(goal.version)}
+        return with_etag(goal, goal.version)
 
 
 @blp.route("/young-people/<uuid:young_person_id>/plan/history")
@@ -108,10 +114,7 @@ class GoalById(MethodView):
         """A goal with its steps (the young person's own, without staff fields)."""
         goal = plans.view_goal(db_session(), current_user(), goal_id)
         db_session().commit()
-        return not_modified(goal.version) or (
-            _goal_for(current_user(), goal),
-            {"ETag": etag(goal.version)},
-        )
+        return versioned(_goal_for(current_user(), goal), goal.version)
 
     @blp.login_required
     @blp.if_match_required
@@ -124,7 +127,7 @@ class GoalById(MethodView):
             db_session(), current_user(), goal_id, changes, if_match=if_match_tags(), now=utcnow()
         )
         db_session().commit()
-        return goal, {"ETag": etag(goal.version)}
+        return with_etag(goal, goal.version)
 
     @blp.login_required
     @blp.response(204)
@@ -148,7 +151,7 @@ class Steps(MethodView):
         """Add a step to the end of a goal."""
         step = plans.create_step(db_session(), current_user(), goal_id, data, now=utcnow())
         db_session().commit()
-        return step, {"ETag": etag(step.version)}
+        return with_etag(step, step.version)
 
 
 @blp.route("/steps/<uuid:step_id>")
@@ -160,7 +163,7 @@ class StepById(MethodView):
         """A step."""
         step = plans.view_step(db_session(), current_user(), step_id)
         db_session().commit()
-        return not_modified(step.version) or (step, {"ETag": etag(step.version)})
+        return versioned(step, step.version)
 
     @blp.login_required
     @blp.if_match_required
@@ -173,7 +176,7 @@ class StepById(MethodView):
             db_session(), current_user(), step_id, changes, if_match=if_match_tags(), now=utcnow()
         )
         db_session().commit()
-        return step, {"ETag": etag(step.version)}
+        return with_etag(step, step.version)
 
     @blp.login_required
     @blp.response(204)
@@ -187,21 +190,11 @@ class StepById(MethodView):
         db_session().commit()
 
 
-def _staff_only(young_person_id):
-    """The /young-people/{id}/... routes are staff views: to a young person, not found."""
-    if current_user().role == YOUNG_PERSON:
-        raise NotFound("No such young person.")
-    return young_person_id
-
-
 def _get_safety_plan(young_person_id):
-    plan = plans.safety_plan_for(db_session(), current_user(), young_person_id)
+    person_id, plan = plans.safety_plan_for(db_session(), current_user(), young_person_id)
     db_session().commit()
     version = plan.version if plan else 0
-    return not_modified(version) or (
-        safety_plan_document(young_person_id, plan),
-        {"ETag": etag(version)},
-    )
+    return versioned(safety_plan_document(person_id, plan), version)
 
 
 def _put_safety_plan(sections, young_person_id):
@@ -214,7 +207,7 @@ def _put_safety_plan(sections, young_person_id):
         now=utcnow(),
     )
     db_session().commit()
-    return safety_plan_document(young_person_id, plan), {"ETag": etag(plan.version)}
+    return with_etag(safety_plan_document(plan.young_person_id, plan), plan.version)
 
 
 @blp.route("/me/safety-plan")
@@ -224,7 +217,7 @@ class MySafetyPlan(MethodView):
     @blp.alt_response(304, description="Not modified")
     def get(self):
         """Your safety plan (empty sections before the first save)."""
-        return _get_safety_plan(current_user().young_person_id)
+        return _get_safety_plan(None)
 
     @blp.roles_required(YOUNG_PERSON)
     @blp.if_match_required
@@ -232,7 +225,7 @@ class MySafetyPlan(MethodView):
     @blp.response(200, SafetyPlanSchema, headers=ETAG_HEADER)
     def put(self, sections):
         """Save your safety plan; sections left out keep their entries."""
-        return _put_safety_plan(sections, current_user().young_person_id)
+        return _put_safety_plan(sections, None)
 
 
 @blp.route("/young-people/<uuid:young_person_id>/safety-plan")
@@ -242,7 +235,7 @@ class SafetyPlanOfYoungPerson(MethodView):
     @blp.alt_response(304, description="Not modified")
     def get(self, young_person_id):
         """A young person's safety plan."""
-        return _get_safety_plan(_staff_only(young_person_id))
+        return _get_safety_plan(young_person_id)
 
     @blp.login_required
     @blp.if_match_required
@@ -251,4 +244,4 @@ class SafetyPlanOfYoungPerson(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     def put(self, sections, young_person_id):
         """Save a young person's safety plan with them; every change goes in the plan history."""
-        return _put_safety_plan(sections, _staff_only(young_person_id))
+        return _put_safety_plan(sections, young_person_id)

@@ -33,6 +33,16 @@ def find_young_person(
     return young_person
 
 
+def own_or_in_scope(session: Session, actor: User, young_person_id: uuid.UUID | None) -> uuid.UUID:
+    """Whose record a request is about. None means the caller's own (young people, through
+    /me); an id must be in the caller's staff scope, so a young person reaching a staff
+    route (/young-people/{id}/...) finds nothing, their own id included."""
+    if young_person_id is None:
+        access.require_role(actor, access.YOUNG_PERSON)
+        return actor.young_person_id
+    return find_young_person(session, actor, young_person_id).id
+
+
 def young_people_query(
     actor: User, *, status: str | None = None, q: str | None = None
 ) -> Select[tuple[YoungPerson]]:

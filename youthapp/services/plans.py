@@ -462,36 +462,33 @@ def _move(
 EMPTY_SECTIONS = {name: [] for name in SAFETY_PLAN_SECTIONS}
 
 
-def safety_plan_for(session: Session, actor: User, young_person_id: uuid.UUID) -> SafetyPlan | None:
-    """The young person's safety plan, or None before the first save.
-
-    A young person reads their own (through /me); staff read those in their scope.
-    """
-    if actor.role == access.YOUNG_PERSON:
-        if actor.young_person_id != young_person_id:
-            raise NotFound("No such young person.")
-    else:
-        people.find_young_person(session, actor, young_person_id)
+def safety_plan_for(
+    session: Session, actor: User, young_person_id: uuid.UUID | None
+) -> tuple[uuid.UUID, SafetyPlan | None]:
+    """(whose, their safety plan or None before the first save): the caller's own when
+    `young_person_id` is None, else one in their staff scope (the read is audited)."""
+    person_id = people.own_or_in_scope(session, actor, young_person_id)
+    if young_person_id is not None:
         audit.record(
             session,
             actor,
             "safety_plan.viewed",
-            young_person_id=young_person_id,
-            subject=("young_person", young_person_id),
+            young_person_id=person_id,
+            subject=("young_person", person_id),
         )
-    return session.get(SafetyPlan, young_person_id)
+    return person_id, session.get(SafetyPlan, person_id)
 
 
 def save_safety_plan(
     session: Session,
     actor: User,
-    young_person_id: uuid.UUID,
+    young_person_id: uuid.UUID | None,
     sections: Mapping[str, list[str]],
     *,
     if_match: Collection[str],
     now: datetime,
 ) -> SafetyPlan:
-    plan = safety_plan_for(session, actor, young_person_id)
+    young_person_id, plan = safety_plan_for(session, actor, young_person_id)
     check_version(if_match, plan.version if plan else 0)
     before = plan.sections if plan else EMPTY_SECTIONS
     new_sections = {

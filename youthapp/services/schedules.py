@@ -66,12 +66,12 @@ def _zone_of(session: Session, young_person_id: uuid.UUID, default: str) -> str:
 
 
 def get_schedule(
-    session: Session, actor: User, young_person_id: uuid.UUID, *, default_zone: str
+    session: Session, actor: User, young_person_id: uuid.UUID | None, *, default_zone: str
 ) -> ScheduleView:
-    if actor.role == access.YOUNG_PERSON:
-        young_person_id = actor.young_person_id
-    else:
-        people.find_young_person(session, actor, young_person_id)
+    """The caller's own schedule when `young_person_id` is None, else one in their scope."""
+    staff_view = young_person_id is not None
+    young_person_id = people.own_or_in_scope(session, actor, young_person_id)
+    if staff_view:
         audit.record(
             session,
             actor,
