@@ -55,6 +55,9 @@ class Settings:
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     argon2_parallelism: int = 1
+    # At most this many hashes at once per process: each holds argon2_memory_kib, so a burst
+    # of logins on a worker's threads cannot push it past its memory budget; the rest wait.
+    argon2_max_concurrent: int = 2
     log_level: str = "INFO"
     # The scheduler: how often each sweep runs, when appointment reminders go out, and how
     # long an urgent alert may wait unacknowledged before every coordinator is told.
@@ -223,6 +226,9 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         argon2_time_cost=_env_int(env, "ARGON2_TIME_COST", defaults.argon2_time_cost, 1),
         argon2_memory_kib=argon2_memory_kib,
         argon2_parallelism=argon2_parallelism,
+        argon2_max_concurrent=_env_int(
+            env, "ARGON2_MAX_CONCURRENT", defaults.argon2_max_concurrent, 1
+        ),
         log_level=log_level,
         sweep_seconds=_env_int(env, "SWEEP_SECONDS", defaults.sweep_seconds, 1),
         reminder_offsets_minutes=reminder_offsets,

@@ -119,12 +119,18 @@ def test_without_a_database_url_sqlite_lives_in_the_instance_folder(tmp_path):
 
 def test_whole_numbers_are_read(tmp_path):
     settings = load_settings(
-        production(ACCESS_TOKEN_MINUTES="5", LOGIN_ACCOUNT_MAX_FAILURES="3", ARGON2_TIME_COST="2"),
+        production(
+            ACCESS_TOKEN_MINUTES="5",
+            LOGIN_ACCOUNT_MAX_FAILURES="3",
+            ARGON2_TIME_COST="2",
+            ARGON2_MAX_CONCURRENT="1",
+        ),
         instance_path=tmp_path,
     )
     assert settings.access_token_minutes == 5
     assert settings.login_account_max_failures == 3
     assert settings.argon2_time_cost == 2
+    assert settings.argon2_max_concurrent == 1
     assert settings.refresh_token_days == 30  # untouched values keep their defaults
 
 
@@ -141,6 +147,7 @@ def test_whole_numbers_are_read(tmp_path):
         ("ARGON2_TIME_COST", "0"),
         ("ARGON2_PARALLELISM", "0"),
         ("ARGON2_MEMORY_KIB", "4"),  # Argon2 needs 8 KiB per lane
+        ("ARGON2_MAX_CONCURRENT", "0"),  # no login could ever be checked
     ],
 )
 def test_bad_numbers_are_refused_by_name(tmp_path, name, value):

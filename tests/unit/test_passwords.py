@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from youthapp.config import Settings
@@ -138,3 +142,47 @@ def test_needs_rehash_when_the_cost_changes(hashing):
 def test_a_password_with_line_breaks_is_judged_not_crashed_on():
     assert password_problems("\r\f\n abcdefg \n xyz") == []
     assert password_problems("password\n12345") != []
+
+
+def test_at_most_the_configured_number_of_hashes_run_at_once():
+    """Each Argon2 hash holds its memory cost; a burst of logins on a worker's threads must
+    queue rather than multiply it (bench/README.md: worker memory)."""
+    hashing = PasswordHashing(
+        Settings(
+            argon2_time_cost=1,
+            argon2_memory_kib=1024,
+            argon2_parallelism=1,
+            argon2_max_concurrent=2,
+        )
+    )
+    real = hashing._hasher
+    running, peak, lock = 0, 0, threading.Lock()
+
+    class Watched:
+        def __getattr__(self, name):
+            method = getattr(real, name)
+
+            def watched(*args):
+                nonlocal running, peak
+                with lock:
+                    running += 1
+                    peak = max(peak, running)
+                time.sleep(0.05)
+                try:
+                    return method(*args)
+                finally:
+                    with lock:
+                        running -= 1
+
+            return watched
+
+    hashing._hasher = Watched()
+    stored = real.hash("violet kettle under the stairs")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        verified = list(
+            pool.map(lambda _: hashing.verify(stored, "violet kettle under the stairs"), range(8))
+        )
+        hashed = list(pool.map(lambda _: hashing.hash("seven blue ferries"), range(8)))
+    assert verified == [True] * 8
+    assert all(real.verify(h, "seven blue ferries") for h in hashed)
+    assert peak == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from functools import cache
 from importlib import resources
@@ -58,7 +59,8 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
 
 
 class PasswordHashing:
-    """Argon2id hashing with the configured cost, and an equal-time answer for unknown users."""
+    """Argon2id hashing with the configured cost, and an equal-time answer for unknown users.
+    At most `argon2_max_concurrent` hashes run at once in a process; others queue."""
 
     def __init__(self, settings: Settings) -> None:
         self._hasher = PasswordHasher(
@@ -66,15 +68,18 @@ class PasswordHashing:
             memory_cost=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
         )
+        self._slots = threading.BoundedSemaphore(settings.argon2_max_concurrent)
         self._decoy = self._hasher.hash("decoy password that matches nobody")
 
     def hash(self, password: str) -> str:
-        return self._hasher.hash(normalise(password))
+        with self._slots:
+            return self._hasher.hash(normalise(password))
 
     def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether the password matches; with no hash, spend the same time and say no."""
         try:
-            matches = self._hasher.verify(password_hash or self._decoy, normalise(password))
+            with self._slots:
+                matches = self._hasher.verify(password_hash or self._decoy, normalise(password))
         except (VerificationError, InvalidHashError):
             return False
         return matches and bool(password_hash)
