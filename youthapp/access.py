@@ -37,6 +37,17 @@ def require_role(actor: User, *roles: str) -> None:
         raise Forbidden()
 
 
+# The consent half of a mentor's scope is the same for every mentor: built once, not per
+# request (building it showed in the mentor list's profile).
+_CONSENTING = aliased(YoungPerson)
+_CONSENTED = or_(
+    *(
+        and_(Assignment.specialty == specialty, getattr(_CONSENTING, f"share_{specialty}"))
+        for specialty in MENTOR_SPECIALTIES
+    )
+)
+
+
 def actively_assigned(
     mentor_id: uuid.UUID, young_person_id: ColumnElement | uuid.UUID
 ) -> ColumnElement[bool]:
@@ -46,17 +57,10 @@ def actively_assigned(
     An uncorrelated IN: the database finds the mentor's few young people once, through the
     assignments index, instead of testing every young person (a seq scan at 100,000).
     """
-    person = aliased(YoungPerson)
-    consented = or_(
-        *(
-            and_(Assignment.specialty == specialty, getattr(person, f"share_{specialty}"))
-            for specialty in MENTOR_SPECIALTIES
-        )
-    )
     live = (
         select(Assignment.young_person_id)
-        .join(person, person.id == Assignment.young_person_id)
-        .where(Assignment.mentor_id == mentor_id, Assignment.ended_at.is_(None), consented)
+        .join(_CONSENTING, _CONSENTING.id == Assignment.young_person_id)
+        .where(Assignment.mentor_id == mentor_id, Assignment.ended_at.is_(None), _CONSENTED)
     )
     return (
         literal(young_person_id).in_(live)
