@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from scheduler.jobs import run_all_once, run_sweep
 from youthapp.models import Alert, CheckIn, Goal, Notification, SupportPlan
+from youthapp.services import reminders
 
 
 def at(text: str) -> datetime:
@@ -251,3 +252,75 @@ def test_a_scheduler_down_for_a_day_catches_up_exactly_once(setting, context, db
     assert again["appointment_reminders"] == again["missed_check_ins"] == 0
     missed = db.scalars(select(Alert).where(Alert.kind == "missed_check_in")).all()
     assert len({a.dedupe_key for a in missed}) == len(missed) == first["missed_check_ins"]
+
+
+class TestSweepsWorkInBatches:
+    """A programme of 100,000 young people must not be read into memory at once, nor sent
+    to the database as one list of ids (PostgreSQL takes at most 65,535 parameters): the
+    sweeps stream in batches. With batches of two, five young people take three."""
+
+    @pytest.fixture
+    def five(self, as_role, programme, monkeypatch):
+        monkeypatch.setattr(reminders, "BATCH", 2)
+        coordinator, mentor = as_role("coordinator"), as_role("mentor")
+        people = []
+        for _ in range(5):
+            person_id, young_person = programme.young_person(coordinator)
+            programme.assign(coordinator, person_id, mentor)
+            schedule = mentor.put(
+                f"/api/v1/young-people/{person_id}/check-in-schedule",
+                headers={"If-Match": "*"},
+                json={"days": ["sat"], "local_time": "18:00", "grace_minutes": 60, "active": True},
+            )
+            assert schedule.status_code == 200
+            goal = mentor.post(
+                f"/api/v1/young-people/{person_id}/plan/goals",
+                json={
+                    "domain": "housing",
+                    "title": "Housing form",
+                    "description": "",
+                    "target_date": "2027-03-20",
+                },
+            )
+            assert goal.status_code == 201
+            people.append((person_id, young_person))
+        return mentor, people
+
+    def test_prompts_in_batches_still_skip_who_checked_in(self, context, db, five, count_queries):
+        _, people = five
+        checked_in_id, checked_in = people[3]  # in the second batch
+        db.add(
+            CheckIn(
+                young_person_id=uuid.UUID(checked_in_id),
+                client_ref="early",
+                mood=4,
+                feeling_safe=True,
+                needs_help=False,
+                alert_ids=[],
+                created_at=at("2027-03-27T17:30:00Z"),
+                updated_at=at("2027-03-27T17:30:00Z"),
+            )
+        )
+        db.commit()
+        with count_queries() as counted:
+            assert run_sweep(context, "check_in_prompts", at("2027-03-27T18:05:00Z")) == 4
+        lookups = [q for q in counted.statements if "max(check_ins.created_at)" in q]
+        assert len(lookups) == 3  # one look-up of recent check-ins per batch of two
+        for person_id, young_person in people:
+            expected = 0 if person_id == checked_in_id else 1
+            assert len(notices(db, young_person, "check_in_prompt")) == expected
+
+    def test_plan_reviews_in_batches_reach_every_mentor_once(
+        self, context, db, five, count_queries
+    ):
+        mentor, people = five
+        # Each goal is past its target date; each plan has waited 28 days for a review.
+        moment = datetime.now(UTC) + timedelta(days=400)
+        with count_queries() as counted:
+            assert run_sweep(context, "plan_reviews", moment) == 10
+        lookups = [q for q in counted.statements if "FROM assignments" in q]
+        assert len(lookups) == 6  # mentors looked up per batch: 3 of goals, 3 of plans
+        assert run_sweep(context, "plan_reviews", moment) == 0
+        reviews = notices(db, mentor, "plan_review_due")
+        about = sorted(n.data["young_person_id"] for n in reviews)
+        assert about == sorted([person_id for person_id, _ in people] * 2)

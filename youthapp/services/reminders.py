@@ -9,9 +9,9 @@ dedupe key), and a scheduler that was down catches up when it returns.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -38,15 +38,22 @@ DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 REVIEW_AFTER = timedelta(days=28)
 BATCH = 500
 
+T = TypeVar("T")
+
+
+def _batches(items: Iterable[T]) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
 
 def _insert_in_batches(session: Session, rows: Iterable[dict[str, Any]]) -> int:
-    created, batch = 0, []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= BATCH:
-            created += outbox.insert_new(session, batch)
-            batch = []
-    return created + outbox.insert_new(session, batch)
+    return sum(outbox.insert_new(session, batch) for batch in _batches(rows))
 
 
 def appointment_reminders(
@@ -99,7 +106,10 @@ def appointment_reminders(
 
 def check_in_prompts(session: Session, *, now: datetime) -> int:
     """Prompt each young person at their scheduled local time (until its grace runs out),
-    unless they have checked in within the hour before."""
+    unless they have checked in within the hour before.
+
+    Schedules stream in batches, each with one look-up of recent check-ins, so memory and
+    query parameters stay the same however many young people the programme holds."""
     rows = session.execute(
         select(CheckInSchedule, User)
         .join(
@@ -110,46 +120,54 @@ def check_in_prompts(session: Session, *, now: datetime) -> int:
         .execution_options(yield_per=BATCH)
     )
 
-    candidates = []
-    for schedule, young_person in rows:
-        grace = timedelta(minutes=schedule.grace_minutes)
-        due = [
-            moment
-            for moment in occurrences(schedule, now - grace, now + timedelta(seconds=1))
-            if schedule.effective_from <= moment <= now
-        ]
-        if due:
-            candidates.append((schedule.young_person_id, young_person, due[-1]))
-    if not candidates:
-        return 0
-    # Who checked in lately, in one query rather than one per young person.
-    earliest = min(moment for _, _, moment in candidates) - timedelta(hours=1)
-    latest_check_in = dict(
+    def due_prompts() -> Iterator[tuple[User, datetime]]:
+        for schedule, young_person in rows:
+            grace = timedelta(minutes=schedule.grace_minutes)
+            due = [
+                moment
+                for moment in occurrences(schedule, now - grace, now + timedelta(seconds=1))
+                if schedule.effective_from <= moment <= now
+            ]
+            if due:
+                yield young_person, due[-1]
+
+    created = 0
+    for batch in _batches(due_prompts()):
+        checked_in = _latest_check_ins(session, batch)
+        created += outbox.insert_new(
+            session,
+            [
+                notification_row(
+                    young_person,
+                    "check_in_prompt",
+                    now=now,
+                    data={"due_at": moment.isoformat()},
+                    dedupe_key=f"prompt:{young_person.young_person_id}:{moment.isoformat()}",
+                )
+                for young_person, moment in batch
+                if not (
+                    (latest := checked_in.get(young_person.young_person_id))
+                    and latest > moment - timedelta(hours=1)
+                )
+            ],
+        )
+    return created
+
+
+def _latest_check_ins(
+    session: Session, prompts: Sequence[tuple[User, datetime]]
+) -> dict[Any, datetime]:
+    """Each prompted young person's latest check-in in the hour before their prompt."""
+    earliest = min(moment for _, moment in prompts) - timedelta(hours=1)
+    return dict(
         session.execute(
             select(CheckIn.young_person_id, func.max(CheckIn.created_at))
             .where(
-                CheckIn.young_person_id.in_([c[0] for c in candidates]),
+                CheckIn.young_person_id.in_([user.young_person_id for user, _ in prompts]),
                 CheckIn.created_at > earliest,
             )
             .group_by(CheckIn.young_person_id)
         ).all()
-    )
-    return _insert_in_batches(
-        session,
-        (
-            notification_row(
-                young_person,
-                "check_in_prompt",
-                now=now,
-                data={"due_at": moment.isoformat()},
-                dedupe_key=f"prompt:{young_person_id}:{moment.isoformat()}",
-            )
-            for young_person_id, young_person, moment in candidates
-            if not (
-                latest_check_in.get(young_person_id)
-                and latest_check_in[young_person_id] > moment - timedelta(hours=1)
-            )
-        ),
     )
 
 
@@ -191,7 +209,9 @@ def escalate_unacknowledged(session: Session, *, now: datetime, window: timedelt
 
 def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/London") -> int:
     """Tell each live mentor when a goal passes its target date, or when a plan has gone
-    28 days without a staff review (once per goal date, once per review period)."""
+    28 days without a staff review (once per goal date, once per review period).
+
+    Goals and plans stream in batches, each with one look-up of live mentors."""
     from zoneinfo import ZoneInfo
 
     today = now.astimezone(ZoneInfo(today_zone)).date()
@@ -202,36 +222,15 @@ def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/L
         .where(
             active, Goal.archived_at.is_(None), Goal.status != "achieved", Goal.target_date < today
         )
-    ).all()
-    stale_plans = session.execute(
-        select(
-            SupportPlan.young_person_id,
-            func.coalesce(SupportPlan.reviewed_at, SupportPlan.updated_at),
-        )
-        .join(YoungPerson, YoungPerson.id == SupportPlan.young_person_id)
-        .where(
-            active,
-            func.coalesce(SupportPlan.reviewed_at, SupportPlan.updated_at) <= now - REVIEW_AFTER,
-        )
-    ).all()
-    people = {row[1] for row in overdue_goals} | {row[0] for row in stale_plans}
-    mentors: dict[Any, list[User]] = defaultdict(list)
-    if people:
-        for young_person_id, mentor in session.execute(
-            select(Assignment.young_person_id, User)
-            .join(User, User.id == Assignment.mentor_id)
-            .where(
-                Assignment.young_person_id.in_(people),
-                Assignment.ended_at.is_(None),
-                User.is_active.is_(True),
-            )
-        ):
-            mentors[young_person_id].append(mentor)
-
-    def rows():
-        for goal_id, young_person_id, target_date in overdue_goals:
-            for mentor in mentors[young_person_id]:
-                yield notification_row(
+        .execution_options(yield_per=BATCH)
+    )
+    created = 0
+    for batch in _batches(overdue_goals):
+        mentors = _live_mentors(session, {young_person_id for _, young_person_id, _ in batch})
+        created += _insert_in_batches(
+            session,
+            (
+                notification_row(
                     mentor,
                     "plan_review_due",
                     now=now,
@@ -239,9 +238,24 @@ def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/L
                     data={"young_person_id": str(young_person_id), "goal_id": str(goal_id)},
                     dedupe_key=f"plan_review:goal:{goal_id}:{target_date}:{mentor.id}",
                 )
-        for young_person_id, reviewed_at in stale_plans:
-            for mentor in mentors[young_person_id]:
-                yield notification_row(
+                for goal_id, young_person_id, target_date in batch
+                for mentor in mentors[young_person_id]
+            ),
+        )
+
+    reviewed = func.coalesce(SupportPlan.reviewed_at, SupportPlan.updated_at)
+    stale_plans = session.execute(
+        select(SupportPlan.young_person_id, reviewed)
+        .join(YoungPerson, YoungPerson.id == SupportPlan.young_person_id)
+        .where(active, reviewed <= now - REVIEW_AFTER)
+        .execution_options(yield_per=BATCH)
+    )
+    for batch in _batches(stale_plans):
+        mentors = _live_mentors(session, {young_person_id for young_person_id, _ in batch})
+        created += _insert_in_batches(
+            session,
+            (
+                notification_row(
                     mentor,
                     "plan_review_due",
                     now=now,
@@ -250,5 +264,24 @@ def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/L
                     dedupe_key=f"plan_review:plan:{young_person_id}:{reviewed_at.date()}:"
                     f"{mentor.id}",
                 )
+                for young_person_id, reviewed_at in batch
+                for mentor in mentors[young_person_id]
+            ),
+        )
+    return created
 
-    return _insert_in_batches(session, rows())
+
+def _live_mentors(session: Session, young_people: Collection[Any]) -> dict[Any, list[User]]:
+    """The active mentors live-assigned to each of `young_people`."""
+    mentors: dict[Any, list[User]] = defaultdict(list)
+    for young_person_id, mentor in session.execute(
+        select(Assignment.young_person_id, User)
+        .join(User, User.id == Assignment.mentor_id)
+        .where(
+            Assignment.young_person_id.in_(young_people),
+            Assignment.ended_at.is_(None),
+            User.is_active.is_(True),
+        )
+    ):
+        mentors[young_person_id].append(mentor)
+    return mentors
