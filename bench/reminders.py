@@ -1,10 +1,13 @@
 """How many appointment reminders per second the scheduler creates and delivers, beside the
-same claim loop written as raw SQL (the ceiling for our ORM loop).
+same claim loop written as raw SQL (the ceiling for our ORM loop); then the scheduler
+process's peak memory over those reminders at 1,000 and at 100,000 young people.
 
     .venv/bin/python -m bench.reminders [--size 100000] [--database-url URL]
+                                        [--scheduler-sizes 1000,100000]
 
 It creates a database of its own, runs the migrations, seeds it, measures, and drops it
-again. bench/README.md says what each stage does and how to read the table.
+again (and one more per scheduler size). bench/README.md says what each stage does and how
+to read the tables.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import platform
 import resource
 import sqlite3
+import subprocess
 import sys
 import time
 import uuid
@@ -39,7 +43,17 @@ from sqlalchemy.orm import sessionmaker
 
 from youthapp import migrations
 from youthapp.db import make_engine, make_session_factory
-from youthapp.models import Appointment, Device, Notification, User, YoungPerson
+from youthapp.models import (
+    Appointment,
+    Assignment,
+    CheckInSchedule,
+    Device,
+    Goal,
+    Notification,
+    SupportPlan,
+    User,
+    YoungPerson,
+)
 from youthapp.notify import dispatcher
 from youthapp.notify.senders import Outcome, PushMessage, RecordingSender
 from youthapp.services import reminders
@@ -47,10 +61,16 @@ from youthapp.services import reminders
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/youthapp_bench"
 # A fixed clock, so every run seeds and measures the same thing.
 NOW = datetime(2027, 1, 11, 12, 0, tzinfo=UTC)
+SWEEP_WORK = ("appointment_reminders", "check_in_prompts", "plan_reviews", "missed_check_ins")
+CHECK_IN_AT = (NOW - timedelta(minutes=30)).time()  # London is on UTC in January
 OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 BATCH_SIZES = "200,1000"
 SEED_CHUNK = 5000
 PLATFORMS = ("android", "ios", "web")
+SCHEDULER_SIZES = "1000,100000"
+# The issue's target: the scheduler streams, so 100x the young people costs it <= 1.2x memory.
+PEAK_RATIO_TARGET = 1.2
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- Measuring --------------------------------------------------------------------------
@@ -163,7 +183,10 @@ def fresh_database(url: URL) -> Iterator[URL]:
         exists = admin.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)
         ).fetchone()
-        if exists and url != make_url(DEFAULT_DATABASE_URL):
+        if exists and url not in (
+            make_url(DEFAULT_DATABASE_URL),
+            scheduler_database_url(make_url(DEFAULT_DATABASE_URL)),
+        ):
             sys.exit(
                 f"bench: database {url.database} exists; name one that does not "
                 "(the benchmark creates it and drops it afterwards)"
@@ -540,6 +563,278 @@ def _check_delivered(engine: Engine, sender: RecordingSender, size: int, stage: 
         )
 
 
+# --- The scheduler's memory, in a process of its own -----------------------------------
+
+
+@dataclass
+class SchedulerRun:
+    young_people: int
+    due: int
+    rows_seeded: int
+    database_mib: float
+    seconds: float
+    peak_at_start_kib: int
+    peak_after_sweep_kib: dict[str, int]
+    peak_kib: int
+
+    @property
+    def peak_mib(self) -> float:
+        return self.peak_kib / 1024
+
+
+def scheduler_database_url(url: URL) -> URL:
+    """The scheduler stage's own database (or SQLite file) beside the main one."""
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        return url.set(database=str(path.with_stem(f"{path.stem}_scheduler")))
+    return url.set(database=f"{url.database}_scheduler")
+
+
+def database_mib(engine: Engine) -> float:
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            size = connection.scalar(text("SELECT pg_database_size(current_database())"))
+        else:
+            path = Path(engine.url.database or "")
+            # In WAL mode the newest pages are still in the -wal file.
+            size = sum(file.stat().st_size for file in (path, Path(f"{path}-wal")) if file.exists())
+    return size / 2**20
+
+
+def seed_for_scheduler(engine: Engine, young_people: int, size: int) -> int:
+    """The same seed as the main stages, spread over `young_people`, plus work for the
+    sweeps that go through every young person: returns rows made."""
+    migrations.upgrade(engine)
+    mentor_id, person_ids = seed_people(engine, young_people)
+    appointments = seed_appointments(engine, size, mentor_id, person_ids)
+    sweep_work = seed_sweep_work(engine, mentor_id, person_ids)
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE"))
+    # Each young person: a record, an account and a device; and one mentor.
+    return 3 * young_people + 1 + appointments + sweep_work
+
+
+def seed_sweep_work(engine: Engine, mentor_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int:
+    """For each young person: a live assignment to the one mentor, a daily check-in at
+    11:30 London time (so at NOW, 12:00, a prompt is due and still within its grace), and
+    a plan not reviewed for 60 days with one goal past its target date (two plan reviews
+    for the mentor). The mentor gets a device, so every message has somewhere to go."""
+    started = NOW - timedelta(days=60)
+    stamps = {"created_at": started, "updated_at": started}
+    rows = _bulk_insert(
+        engine,
+        Device,
+        [
+            {
+                "id": uuid.uuid4(),
+                "user_id": mentor_id,
+                "platform": "android",
+                "push_token": "bench-token-mentor",
+                "push_token_hash": hashlib.sha256(b"bench-token-mentor").hexdigest(),
+                "last_seen_at": started,
+                "disabled_at": None,
+                **stamps,
+            }
+        ],
+    )
+    rows += _bulk_insert(
+        engine,
+        Assignment,
+        (
+            {
+                "id": uuid.uuid4(),
+                "young_person_id": person,
+                "mentor_id": mentor_id,
+                "specialty": "mental_health",
+                "started_at": started,
+                "assigned_by_id": mentor_id,
+            }
+            for person in person_ids
+        ),
+    )
+    rows += _bulk_insert(
+        engine,
+        CheckInSchedule,
+        (
+            {
+                "young_person_id": person,
+                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                "local_time": CHECK_IN_AT,
+                "timezone": "Europe/London",
+                "grace_minutes": 60,
+                "active": True,
+                # From just before today's check-in, so no earlier day counts as missed.
+                "effective_from": NOW - timedelta(minutes=40),
+                "updated_at": started,
+            }
+            for person in person_ids
+        ),
+    )
+    rows += _bulk_insert(
+        engine,
+        SupportPlan,
+        ({"young_person_id": person, "version": 1, "updated_at": started} for person in person_ids),
+    )
+    rows += _bulk_insert(
+        engine,
+        Goal,
+        (
+            {
+                "id": uuid.uuid4(),
+                "young_person_id": person,
+                "domain": "housing",
+                "title": "Housing form",
+                "description": "",
+                "status": "in_progress",
+                "target_date": date(2027, 1, 1),
+                "position": 0,
+                "created_by_id": mentor_id,
+                "version": 1,
+                **stamps,
+            }
+            for person in person_ids
+        ),
+    )
+    return rows
+
+
+def run_scheduler_process(url: URL) -> tuple[dict[str, Any], float]:
+    """bench.scheduler_process on `url` at NOW: its JSON report and its wall-clock seconds."""
+    command = [
+        sys.executable,
+        "-m",
+        "bench.scheduler_process",
+        "--database-url",
+        url.render_as_string(hide_password=False),
+        "--at",
+        NOW.isoformat(),
+    ]
+    started = time.perf_counter()
+    finished = subprocess.run(  # noqa: S603 - our own command line
+        command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        sys.exit(f"bench: the scheduler process failed (exit {finished.returncode})")
+    return json.loads(finished.stdout.strip().splitlines()[-1]), seconds
+
+
+def _check_scheduler_delivered(
+    engine: Engine, report: dict[str, Any], size: int, young_people: int
+) -> None:
+    """Every message made once, sent, and pushed to its one device once: `size` appointment
+    reminders, a check-in prompt per young person and two plan reviews each for the
+    mentor; nothing else in the outbox. A fast wrong answer is no answer."""
+    one_device = func.json_array_length(Notification.delivered_device_ids) == 1
+    with engine.connect() as connection:
+        rows, sent = connection.execute(
+            select(
+                func.count(),
+                func.count().filter(Notification.delivery_status == "sent", one_device),
+            ).select_from(Notification)
+        ).one()
+    counts = report["counts"]
+    made = {name: counts[name] for name in SWEEP_WORK}
+    expected = {
+        "appointment_reminders": size,
+        "check_in_prompts": young_people,
+        "plan_reviews": 2 * young_people,
+        "missed_check_ins": 0,
+    }
+    total = size + 3 * young_people
+    delivered, pushes = counts["delivered"], report["pushes"]
+    if not (made == expected and delivered == pushes == rows == sent == total):
+        sys.exit(
+            f"bench: the scheduler process delivered wrongly: made {made}, {delivered} "
+            f"delivered, {pushes} pushes; the outbox holds {rows} rows, {sent} sent to "
+            f"exactly one device; expected {expected}, {total} in all"
+        )
+
+
+def measure_scheduler(url: URL, young_people: int, size: int) -> SchedulerRun:
+    with fresh_database(url):
+        engine = make_engine(url.render_as_string(hide_password=False))
+        try:
+            started = time.perf_counter()
+            rows = seed_for_scheduler(engine, young_people, size)
+            megabytes = database_mib(engine)
+            print(
+                f"  (seeding) {young_people:,} young people, {size:,} appointments: "
+                f"{rows:,} rows, {megabytes:,.0f} MiB, {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+            report, seconds = run_scheduler_process(url)
+            _check_scheduler_delivered(engine, report, size, young_people)
+        finally:
+            engine.dispose()
+    run = SchedulerRun(
+        young_people,
+        size,
+        rows,
+        megabytes,
+        seconds,
+        report["peak_at_start_kib"],
+        report["peak_after_sweep_kib"],
+        report["peak_kib"],
+    )
+    print(
+        f"  scheduler process at {young_people:,} young people: {size:,} reminders "
+        f"delivered in {seconds:.1f} s, peak RSS {run.peak_mib:,.0f} MiB",
+        flush=True,
+    )
+    return run
+
+
+def print_scheduler_report(runs: list[SchedulerRun]) -> None:
+    print("\n== The scheduler process: one tick, every sweep then dispatch until drained")
+    print(
+        f"{'young people':>12}  {'due reminders':>13}  {'all messages':>12}  "
+        f"{'rows seeded':>11}  {'database MiB':>12}  {'peak RSS MiB':>12}  {'seconds':>7}"
+    )
+    for run in runs:
+        messages = run.due + 3 * run.young_people  # a prompt and two plan reviews each
+        print(
+            f"{run.young_people:>12,}  {run.due:>13,}  {messages:>12,}  "
+            f"{run.rows_seeded:>11,}  {run.database_mib:>12,.0f}  {run.peak_mib:>12,.1f}  "
+            f"{run.seconds:>7.1f}"
+        )
+    print_peak_by_step(runs)
+    if len(runs) > 1:
+        smallest = min(runs, key=lambda run: run.young_people)
+        largest = max(runs, key=lambda run: run.young_people)
+        ratio = largest.peak_kib / smallest.peak_kib
+        print(
+            f"peak at {largest.young_people:,} / peak at {smallest.young_people:,} young "
+            f"people: {ratio:.2f}x (target <= {PEAK_RATIO_TARGET}x): "
+            f"{'met' if ratio <= PEAK_RATIO_TARGET else 'missed'}"
+        )
+    print(
+        "peak RSS: the child's own VmHWM from /proc/self/status, read as it finishes "
+        "(os.wait4's ru_maxrss would count this process's memory too)"
+    )
+
+
+def print_peak_by_step(runs: list[SchedulerRun]) -> None:
+    """The peak after each step, so a step whose memory grows with the data shows itself."""
+    steps = ["start-up", *runs[0].peak_after_sweep_kib, "dispatch until drained"]
+
+    def peak(run: SchedulerRun, step: str) -> int:
+        if step == "start-up":
+            return run.peak_at_start_kib
+        if step == "dispatch until drained":
+            return run.peak_kib
+        return run.peak_after_sweep_kib[step]
+
+    width = max(len(step) for step in steps)
+    print(
+        f"\n{'peak RSS MiB after':<{width}}  "
+        + "  ".join(f"{f'{run.young_people:,} yp':>10}" for run in runs)
+    )
+    for step in steps:
+        print(f"{step:<{width}}  " + "  ".join(f"{peak(run, step) / 1024:>10,.1f}" for run in runs))
+    print()
+
+
 # --- The machine and the report ---------------------------------------------------------
 
 
@@ -624,6 +919,13 @@ def main(argv: list[str] | None = None) -> None:
         f"the dispatcher's own default is {dispatcher.BATCH_SIZE})",
     )
     parser.add_argument(
+        "--scheduler-sizes",
+        default=SCHEDULER_SIZES,
+        metavar="N,N",
+        help="numbers of young people to run the scheduler process over, each with --size "
+        f"reminders due, in a database of its own (default {SCHEDULER_SIZES}; '' skips it)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         metavar="DIR",
@@ -635,8 +937,12 @@ def main(argv: list[str] | None = None) -> None:
         batch_sizes = [int(size) for size in args.batch_sizes.split(",")]
     except ValueError:
         parser.error("--batch-sizes takes whole numbers separated by commas, e.g. 200,1000")
-    if min(args.size, args.young_people, *batch_sizes) < 1:
-        parser.error("--size, --young-people and --batch-sizes must be positive")
+    try:
+        scheduler_sizes = [int(size) for size in args.scheduler_sizes.split(",") if size.strip()]
+    except ValueError:
+        parser.error("--scheduler-sizes takes whole numbers separated by commas, e.g. 1000,100000")
+    if min(args.size, args.young_people, *batch_sizes, *scheduler_sizes) < 1:
+        parser.error("--size, --young-people, --batch-sizes and --scheduler-sizes must be positive")
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
 
@@ -705,6 +1011,14 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             engine.dispose()
     print_report(bench, facts)
+
+    if scheduler_sizes:
+        print(f"\n== The scheduler process over {args.scheduler_sizes} young people", flush=True)
+        runs = [
+            measure_scheduler(scheduler_database_url(url), young_people, args.size)
+            for young_people in scheduler_sizes
+        ]
+        print_scheduler_report(runs)
 
 
 if __name__ == "__main__":
