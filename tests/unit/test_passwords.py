@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import platform
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +190,42 @@ def test_at_most_the_configured_number_of_hashes_run_at_once():
     assert verified == [True] * 8
     assert all(real.verify(h, "seven blue ferries") for h in hashed)
     assert peak == 2
+
+
+_BURST_OF_LOGINS = """
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from youthapp.config import Settings
+from youthapp.services.passwords import PasswordHashing
+
+def peak_kib():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+
+hashing = PasswordHashing(Settings())
+stored = hashing.hash("violet kettle under the stairs")
+before = peak_kib()
+with ThreadPoolExecutor(4) as pool:
+    for _ in range(4):
+        list(pool.map(lambda _: hashing.verify(stored, "violet kettle under the stairs"), range(8)))
+print(peak_kib() - before)
+"""
+
+
+@pytest.mark.skipif(
+    not (sys.platform == "linux" and platform.libc_ver()[0] == "glibc"), reason="glibc's malloc"
+)
+def test_a_burst_of_logins_on_four_threads_holds_at_most_two_hashes_of_memory():
+    """At the default cost (19 MiB a hash), 32 logins on 4 threads: the process's peak grows
+    by two hashes' worth at most, not one per thread that ever hashed."""
+    grown_kib = int(
+        subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", _BURST_OF_LOGINS],
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parents[2],
+        ).stdout
+    )
+    assert grown_kib <= 2 * Settings().argon2_memory_kib + 4096

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import re
 import threading
 import unicodedata
@@ -58,11 +59,30 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
     return []
 
 
+# glibc's M_MMAP_THRESHOLD, and a fixed value for it (bytes).
+_M_MMAP_THRESHOLD, _LARGE_BLOCK = -3, 4 * 1024 * 1024
+
+
+@cache
+def _return_large_blocks_to_the_system() -> None:
+    """Argon2 takes its memory (19 MiB a hash) with malloc. glibc raises its mmap threshold
+    after the first such block is freed, so later ones come from the calling thread's
+    arena and stay resident there: a worker whose four threads had each served a login
+    kept 4 x 19 MiB however few hashes ran at once. A fixed threshold keeps big blocks in
+    mmap, handed back as soon as the hash is done. Elsewhere than glibc: nothing to do."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, _LARGE_BLOCK)
+    except (OSError, AttributeError):
+        pass
+
+
 class PasswordHashing:
     """Argon2id hashing with the configured cost, and an equal-time answer for unknown users.
     At most `argon2_max_concurrent` hashes run at once in a process; others queue."""
 
     def __init__(self, settings: Settings) -> None:
+        _return_large_blocks_to_the_system()
         self._hasher = PasswordHasher(
             time_cost=settings.argon2_time_cost,
             memory_cost=settings.argon2_memory_kib,
