@@ -2,11 +2,13 @@
 beside the floors the same machine allows, worker memory, and how fast an urgent check-in
 reaches the staff's push sender while the API is busy.
 
-    .venv/bin/python -m bench.api [--size 1000] [--duration 10] [--concurrency 16]
+    .venv/bin/python -m bench.api [--sizes 1000,100000 | --size N] [--duration 10]
+                                  [--concurrency 16]
 
-It creates (and drops) the databases youthapp_bench_api and youthapp_bench_pgbench on the
-PostgreSQL server at 127.0.0.1:5432, and needs `wrk` and `pgbench` on PATH.
-bench/README.md says what each row means.
+Each size gets a table of its own, then the cross-size target compares every larger size
+with the smallest. It creates (and drops) the databases youthapp_bench_api (freshly seeded
+for each size) and youthapp_bench_pgbench on the PostgreSQL server at 127.0.0.1:5432, and
+needs `wrk` and `pgbench` on PATH. bench/README.md says what each row means.
 """
 
 from __future__ import annotations
@@ -62,11 +64,19 @@ COORDINATORS = 3
 GOALS, STEPS, APPOINTMENTS, CHECK_INS = 10, 5, 20, 200
 SPECIALTIES = ("mental_health", "substance_misuse", "housing", "employment")
 SEED_CHUNK = 5000  # young people per INSERT ... SELECT for the big tables
+BIG_TABLES = ("goals", "steps", "appointments", "check_ins")
+SEEDED_TABLES = (
+    "young_people users assignments support_plans goals steps appointments check_ins alerts "
+    "auth_sessions devices"
+).split()
+FOREIGN_KEY_SAMPLE_PAGES = 1000
 TOKENS = 5000  # young people whose tokens the load walks through (all when fewer)
 TARGET_PLAN_RATIO = 0.50
 TARGET_TAIL = 4.0
 TARGET_HELP_P99 = 2.0
 TARGET_WORKER_MIB = 200
+TARGET_SCALING = 0.80  # of the smallest size's throughput, at every larger size
+DEFAULT_SIZES = [1000, 100000]
 
 
 def _libpq(database: str) -> str:
@@ -210,44 +220,138 @@ def seed(database: str, size: int) -> Seeded:
     password_hash = PasswordHashing(Settings()).hash(PASSWORD)
     mentors = mentors_for(size)
     now = datetime.now(UTC).replace(microsecond=0)
-    params = {"t": now, "n": size, "m": mentors, "c": COORDINATORS, "hash": password_hash}
-    counts = {"goals": GOALS, "steps": STEPS, "appointments": APPOINTMENTS}
+    params = {
+        "t": now,
+        "n": size,
+        "m": mentors,
+        "c": COORDINATORS,
+        "hash": password_hash,
+        "goals": GOALS,
+        "steps": STEPS,
+        "appointments": APPOINTMENTS,
+        "check_ins": CHECK_INS,
+    }
     with psycopg.connect(_libpq(database), autocommit=True) as connection:
-        connection.execute("SET synchronous_commit = off")
+        prepare_bulk_load(connection)
         with connection.transaction():
-            for statement in PEOPLE_SQL.split(";\n"):
-                if statement.strip():
-                    connection.execute(statement, params)
+            run_script(connection, PEOPLE_SQL, params)
+        dropped_indexes = drop_indexes_for_load(connection, BIG_TABLES)
         for lo in range(0, size, SEED_CHUNK):
             hi = min(size, lo + SEED_CHUNK)
             with connection.transaction():
-                for statement in CHUNK_SQL.split(";\n"):
-                    if statement.strip():
-                        connection.execute(
-                            statement,
-                            {**params, **counts, "check_ins": CHECK_INS, "lo": lo, "hi": hi},
-                        )
+                run_script(connection, CHUNK_SQL, {**params, "lo": lo, "hi": hi})
             if size > SEED_CHUNK:
-                print(
-                    f"  seeded {hi:,}/{size:,} young people "
-                    f"({time.perf_counter() - started:.0f} s)",
-                    flush=True,
-                )
+                _progress(f"seeded {hi:,}/{size:,} young people", started)
+        for statement in dropped_indexes:
+            connection.execute(statement)
+        _progress(f"rebuilt {len(dropped_indexes)} indexes", started)
+        connection.execute("RESET session_replication_role")
+        check_foreign_keys(connection)
         connection.execute("VACUUM ANALYZE")
-        tables = (
-            "young_people users assignments support_plans goals steps appointments "
-            "check_ins alerts auth_sessions devices"
-        ).split()
-        rows = {
-            table: connection.execute(
-                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
-            ).fetchone()[0]
-            for table in tables
-        }
+        rows = {table: count_rows(connection, table) for table in SEEDED_TABLES}
         database_bytes = connection.execute(
             "SELECT pg_database_size(current_database())"
         ).fetchone()[0]
     return Seeded(size, mentors, rows, time.perf_counter() - started, database_bytes)
+
+
+def prepare_bulk_load(connection: psycopg.Connection) -> None:
+    connection.execute("SET synchronous_commit = off")
+    # 'replica' skips the foreign-key triggers, a lookup per key per row that makes the load
+    # take 2.5 times as long. The rows are consistent by construction (every id is md5 of a
+    # key from the same generate_series) and check_foreign_keys() checks a sample after.
+    connection.execute("SET session_replication_role = replica")
+
+
+def run_script(connection: psycopg.Connection, script: str, params: dict[str, Any]) -> None:
+    for statement in script.split(";\n"):
+        if statement.strip():
+            connection.execute(statement, params)
+
+
+def drop_indexes_for_load(connection: psycopg.Connection, tables: tuple[str, ...]) -> list[str]:
+    """Drop every index of `tables` that no foreign key relies on, those of primary keys and
+    unique constraints included, and return the statements that make them again as the
+    migrations did (the constraint's or the index's own definition, under its own name):
+    one sorted build each after the load costs a fraction of millions of random-order
+    insertions during it. Making them again also proves the seeded rows unique."""
+    found = connection.execute(
+        """
+        SELECT owner.relname, index.relname, rule.conname,
+               pg_get_constraintdef(rule.oid), pg_get_indexdef(index.oid)
+        FROM pg_index
+        JOIN pg_class index ON index.oid = pg_index.indexrelid
+        JOIN pg_class owner ON owner.oid = pg_index.indrelid
+        LEFT JOIN pg_constraint rule ON rule.conindid = index.oid AND rule.conrelid = owner.oid
+        WHERE owner.relname = ANY(%s) AND owner.relnamespace = 'public'::regnamespace
+          AND NOT EXISTS (
+              SELECT FROM pg_constraint foreign_key
+              WHERE foreign_key.contype = 'f' AND foreign_key.conindid = index.oid)
+        ORDER BY owner.relname, index.relname
+        """,
+        (list(tables),),
+    ).fetchall()
+    remake = []
+    for table, index, constraint, constraint_definition, index_definition in found:
+        if constraint:
+            drop = sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}")
+            connection.execute(drop.format(sql.Identifier(table), sql.Identifier(constraint)))
+            add = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(
+                sql.Identifier(table), sql.Identifier(constraint)
+            )
+            remake.append(add.as_string(connection) + constraint_definition)
+        else:
+            connection.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(index)))
+            remake.append(index_definition)
+    return remake
+
+
+def check_foreign_keys(connection: psycopg.Connection) -> None:
+    """The foreign-key triggers were off while seeding: check every single-column foreign
+    key on the rows of about FOREIGN_KEY_SAMPLE_PAGES pages of its table (all of a small
+    one), drawn from all over it, and stop the run if any row points nowhere."""
+    keys = connection.execute(
+        """
+        SELECT source.relname, target.relname, source_column.attname, target_column.attname
+        FROM pg_constraint foreign_key
+        JOIN pg_class source ON source.oid = foreign_key.conrelid
+        JOIN pg_class target ON target.oid = foreign_key.confrelid
+        JOIN pg_attribute source_column ON source_column.attrelid = foreign_key.conrelid
+            AND source_column.attnum = foreign_key.conkey[1]
+        JOIN pg_attribute target_column ON target_column.attrelid = foreign_key.confrelid
+            AND target_column.attnum = foreign_key.confkey[1]
+        WHERE foreign_key.contype = 'f' AND source.relnamespace = 'public'::regnamespace
+          AND cardinality(foreign_key.conkey) = 1
+        ORDER BY 1, 3
+        """
+    ).fetchall()
+    for table, target, column, target_column in keys:
+        dangling = connection.execute(
+            sql.SQL(
+                "SELECT count(*) FROM {table} TABLESAMPLE SYSTEM (least(100, 100.0 * {pages} "
+                "/ greatest(1, pg_relation_size({name}) / current_setting('block_size')::int))) "
+                "WHERE {column} IS NOT NULL AND NOT EXISTS "
+                "(SELECT FROM {target} WHERE {target}.{target_column} = {table}.{column})"
+            ).format(
+                table=sql.Identifier(table),
+                pages=sql.Literal(FOREIGN_KEY_SAMPLE_PAGES),
+                name=sql.Literal(table),
+                column=sql.Identifier(column),
+                target=sql.Identifier(target),
+                target_column=sql.Identifier(target_column),
+            )
+        ).fetchone()[0]
+        if dangling:
+            sys.exit(f"bench: seeded {table}.{column} has {dangling} rows with no {target} row")
+
+
+def count_rows(connection: psycopg.Connection, table: str) -> int:
+    query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))
+    return connection.execute(query).fetchone()[0]
+
+
+def _progress(what: str, started: float) -> None:
+    print(f"  {what} ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
 # --- Tokens -----------------------------------------------------------------------------
@@ -528,8 +632,10 @@ class Load:
         value = lines.read_text().split("\n", 1)[0]
         headers = {}
         body = None
-        if kind in ("get", "checkin"):
+        if kind in ("get", "revalidate", "checkin"):
             headers["Authorization"] = f"Bearer {value}"
+        if kind == "revalidate":
+            headers["If-None-Match"] = '"1"'  # every seeded plan is at version 1
         url = base_url + path + (value if kind == "pk" else "")
         if kind == "login":
             body = {"email": value, "password": PASSWORD}
@@ -543,8 +649,11 @@ class Load:
         answer = requests.request(
             "POST" if body else "GET", url, headers=headers, json=body, timeout=30
         )
-        if answer.status_code >= 300:
+        expected = 304 if kind == "revalidate" else None
+        if answer.status_code >= 300 and answer.status_code != expected:
             return f"{answer.status_code} {answer.text[:200]}"
+        if expected and answer.status_code != expected:
+            return f"{answer.status_code}, not {expected}"
         return None
 
 
@@ -756,16 +865,21 @@ def verdict(ok: bool | None) -> str:
     return {True: "met", False: "MISSED", None: "not measured"}[ok]
 
 
-def print_report(
-    seeded: Seeded,
-    server_config: str,
-    load: Load,
-    results: list[Result],
-    memory: dict[str, list[float]],
-    help_first: list[float],
-    help_last: list[float],
-    help_lost: int,
-) -> str:
+@dataclass
+class SizeRun:
+    """Everything measured on one data set."""
+
+    seeded: Seeded
+    results: list[Result] = field(default_factory=list)
+    memory: dict[str, list[float]] = field(default_factory=dict)
+    help_first: list[float] = field(default_factory=list)
+    help_last: list[float] = field(default_factory=list)
+    help_lost: int = 0
+
+
+def print_report(run: SizeRun, server_config: str, load: Load) -> str:
+    seeded, results, memory = run.seeded, run.results, run.memory
+    help_first, help_last, help_lost = run.help_first, run.help_last, run.help_lost
     out: list[str] = []
     out.append(
         f"API benchmark: {seeded.size:,} young people, {seeded.mentors:,} mentors, "
@@ -814,6 +928,18 @@ def print_report(
         )
     else:
         out.append("| /me/plan >= 50% of raw-psycopg throughput | — | not measured |")
+    # Not targets: where the gap to the raw select goes (bench/README.md, "/me/plan").
+    same_sql = by_name.get("/me/plan's SQL in raw psycopg (Flask)")
+    unchanged = by_name.get("GET /me/plan, unchanged (If-None-Match: 304)")
+    for label, figure, against in (
+        ("/me/plan against its own SQL in raw psycopg", plan, same_sql),
+        ("/me/plan 304 against raw-psycopg throughput", unchanged, raw),
+    ):
+        if figure and against and figure.measured and against.measured:
+            out.append(
+                f"| {label} | {figure.rps / against.rps:.0%} "
+                f"({figure.rps:,.0f} / {against.rps:,.0f}) | (for reading) |"
+            )
     for result in results:
         if result.group == "api" and result.measured and result.p50_ms:
             tail = result.p99_ms / result.p50_ms
@@ -841,8 +967,8 @@ def print_report(
     else:
         out.append("| help latency p99 <= 2 s | — | not measured |")
     out.append(
-        "| same endpoints at 100,000 keep >= 80% of their 1,000 throughput | see runs at "
-        "--size 1000 and --size 100000 | compare by hand |"
+        "| same endpoints at a larger size keep >= 80% of their throughput at the smallest "
+        "| table after the last size | (across sizes) |"
     )
     out.append(
         "| reminders delivered >= 30% of the raw-SQL claim loop | bench.reminders table "
@@ -851,20 +977,212 @@ def print_report(
     out.append("")
     out.extend(f"{name}: {value}" for name, value in machine())
     report = "\n".join(out)
-    print("\n== API results\n" + report, flush=True)
+    print(f"\n== API results at {seeded.size:,} young people\n" + report, flush=True)
     return report
+
+
+def print_scaling(runs: list[SizeRun]) -> str:
+    """The cross-size target: each API endpoint at every larger size keeps at least
+    TARGET_SCALING of its throughput at the smallest size, from this same run."""
+    out: list[str] = []
+    smallest, *larger = sorted(runs, key=lambda run: run.seeded.size)
+    if not larger:
+        out.append(
+            f"same endpoints at a larger size keep >= {TARGET_SCALING:.0%} of their throughput "
+            f"at {smallest.seeded.size:,}: not measured (one size; --sizes 1000,100000)"
+        )
+    for run in larger:
+        out.append(
+            f"same endpoints at {run.seeded.size:,} keep >= {TARGET_SCALING:.0%} of their "
+            f"throughput at {smallest.seeded.size:,} (same run)"
+        )
+        out.append("")
+        out.append(
+            f"| endpoint | req/s at {smallest.seeded.size:,} | req/s at {run.seeded.size:,} "
+            "| kept | verdict |"
+        )
+        out.append("|---|---:|---:|---:|---|")
+        out.extend(scaling_rows(smallest.results, run.results))
+        out.append("")
+    report = "\n".join(out).rstrip()
+    print("\n== API across sizes\n" + report, flush=True)
+    return report
+
+
+def scaling_rows(small: list[Result], large: list[Result]) -> list[str]:
+    at_large = {result.name: result for result in large}
+    rows = []
+    for before in small:
+        after = at_large.get(before.name)
+        if before.group != "api" or after is None:
+            continue
+        if not (before.measured and after.measured):
+            rows.append(f"| {before.name} | — | — | — | not measured |")
+            continue
+        kept = after.rps / before.rps
+        rows.append(
+            f"| {before.name} | {before.rps:,.0f} | {after.rps:,.0f} | {kept:.0%} "
+            f"| {verdict(kept >= TARGET_SCALING)} |"
+        )
+    return rows
+
+
+# --- One data set -----------------------------------------------------------------------
+
+# Login last: Argon2 (64 MiB per hash) sets each worker's peak memory.
+ENDPOINTS = (
+    ("GET /me/plan", "/api/v1/me/plan", "get", "young"),
+    ("GET /me/plan, unchanged (If-None-Match: 304)", "/api/v1/me/plan", "revalidate", "young"),
+    ("GET /me/appointments", "/api/v1/me/appointments", "get", "young"),
+    ("POST /me/check-ins", "/api/v1/me/check-ins", "checkin", "young"),
+    ("GET /young-people (mentor)", "/api/v1/young-people", "get", "mentors"),
+    ("GET /alerts (mentor)", "/api/v1/alerts", "get", "mentors"),
+    ("POST /auth/login", "/api/v1/auth/login", "login", "emails"),
+)
+BASELINES = (
+    ("bare WSGI", "bench.baselines:bare_wsgi", "/", "nothing"),
+    ("bare Flask JSON", "bench.baselines:bare_flask", "/json", "nothing"),
+    ("raw psycopg select by pk (Flask)", "bench.baselines:flask_pk", "/pk/", "people"),
+    ("/me/plan's SQL in raw psycopg (Flask)", "bench.baselines:flask_plan_sql", "/plan/", "people"),
+)
+HELP_PROBES = 200  # young people kept out of the load to post the urgent check-ins
+
+
+@dataclass
+class Inputs:
+    """What the load sends on one data set: a lines file per kind (tokens of young
+    people, of mentors, emails, young people's ids) and the help probes' (user id, token)."""
+
+    lines: dict[str, Path]
+    probes: list[tuple[str, str]]
+
+
+def prepare_inputs(load: Load, size: int, mentors: int) -> Inputs:
+    # Tokens of many different young people; the last ones are kept for the help probes.
+    probes_count = min(HELP_PROBES, max(1, size // 5))
+    people = list(range(size))
+    load_people = people[: max(1, size - probes_count)][:TOKENS]
+    probe_people = people[size - probes_count :]
+    lines = {
+        "young": mint_tokens(DATABASE, [f"ypu{i}" for i in load_people]),
+        "mentors": mint_tokens(DATABASE, [f"m{j}" for j in range(mentors)]),
+        "emails": [f"yp{i}@bench.invalid" for i in load_people[:1000]],
+        "people": [str(uuid.UUID(bytes=_md5(f"yp{i}"))) for i in load_people],
+        # The bare baselines request the path itself: one line, appended to nothing.
+        "nothing": ["?"],
+    }
+    probe_ids = [str(uuid.UUID(bytes=_md5(f"ypu{i}"))) for i in probe_people]
+    probe_tokens = mint_tokens(DATABASE, [f"ypu{i}" for i in probe_people])
+    return Inputs(
+        {name: load.lines_file(name, values) for name, values in lines.items()},
+        list(zip(probe_ids, probe_tokens, strict=True)),
+    )
+
+
+def server_env(load: Load) -> dict[str, str]:
+    return {
+        "YOUTHAPP_ENV": "production",
+        "JWT_SECRET_KEY": JWT_SECRET,
+        "DATABASE_URL": f"{SERVER}/{DATABASE}",
+        "LOG_LEVEL": "WARNING",
+        "ACCESS_TOKEN_MINUTES": "360",
+        "YOUTHAPP_INSTANCE_PATH": str(load.workdir / "instance"),
+    }
+
+
+def bench_size(size: int, load: Load, gunicorn: Gunicorn, pgbench_scale: int) -> SizeRun:
+    print(f"== API benchmark at {size:,} young people", flush=True)
+    with fresh_database(DATABASE):
+        seeded = seed(DATABASE, size)
+        print(
+            f"  (seeding) {sum(seeded.rows.values()):,} rows in {seeded.seconds:.1f} s",
+            flush=True,
+        )
+        run = SizeRun(seeded)
+        inputs = prepare_inputs(load, size, seeded.mentors)
+        env = server_env(load)
+        with gunicorn.serve("wsgi:app", env) as server:
+            measure_endpoints(server, load, inputs, run)
+            measure_help_latency(server, load, inputs, run)
+        measure_baselines(gunicorn, env, load, inputs, run)
+    run.results.append(pgbench(load, pgbench_scale))
+    return run
+
+
+def measure_endpoints(server: Server, load: Load, inputs: Inputs, run: SizeRun) -> None:
+    for name, path, kind, lines_name in ENDPOINTS:
+        lines = inputs.lines[lines_name]
+        problem = load.check(server.url, path, kind, lines)
+        if problem:
+            run.results.append(Result(name, note=f"not measured: {problem}"))
+            print(f"  {name}: not measured: {problem}", flush=True)
+            continue
+        server.wait_idle()
+        run.results.append(load.run(name, server.url, path, kind, lines))
+        server.wait_idle()
+        if name == "GET /alerts (mentor)":
+            run.memory["API, before the login load"] = server.worker_peaks_mib()
+    run.memory["API, after the login load"] = server.worker_peaks_mib()
+
+
+def measure_help_latency(server: Server, load: Load, inputs: Inputs, run: SizeRun) -> None:
+    server.wait_idle()
+    run.help_first, run.help_last, run.help_lost, under = help_latency(
+        DATABASE,
+        server,
+        load,
+        ("GET /me/plan", "/api/v1/me/plan", inputs.lines["young"]),
+        inputs.probes,
+    )
+    under.group = "load"
+    run.results.append(under)
+    run.memory["API, after the help probes too"] = server.worker_peaks_mib()
+
+
+def measure_baselines(
+    gunicorn: Gunicorn, env: dict[str, str], load: Load, inputs: Inputs, run: SizeRun
+) -> None:
+    for name, target, path, lines_name in BASELINES:
+        lines = inputs.lines[lines_name]
+        with gunicorn.serve(target, env) as server:
+            problem = load.check(server.url, path, "pk", lines)
+            if problem:
+                run.results.append(Result(name, note=f"not measured: {problem}", group="baseline"))
+                continue
+            run.results.append(load.run(name, server.url, path, "pk", lines, group="baseline"))
+            run.memory[name] = server.worker_peaks_mib()
 
 
 # --- Command line -----------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> None:
+def sizes_list(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive numbers: {text!r}")
+    return sorted(set(sizes))
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.api",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--size", type=int, default=1000, help="young people (default 1000)")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument(
+        "--sizes",
+        type=sizes_list,
+        default=DEFAULT_SIZES,
+        metavar="N,N",
+        help="young people, one data set each, comma-separated (default 1000,100000)",
+    )
+    sizes.add_argument(
+        "--size", type=sizes_list, dest="sizes", metavar="N", help="the same as --sizes N"
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per row (default 10)")
     parser.add_argument("--concurrency", type=int, default=16, help="connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
@@ -874,129 +1192,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pgbench-scale", type=int, default=10, help="pgbench -i -s (10)")
     parser.add_argument("--report", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
-    if min(args.size, args.duration, args.concurrency, args.workers, args.threads) < 1:
+    if min(args.duration, args.concurrency, args.workers, args.threads) < 1:
         parser.error("every number must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_arguments(argv)
     if not shutil.which("wrk"):
         print("  wrk is not installed (Debian: apt-get install wrk): load rows not measured")
-
     load = Load(args.duration, args.concurrency)
-    print(f"  load average (1 min) at start: {os.getloadavg()[0]:.2f}", flush=True)
     gunicorn = Gunicorn(args.workers, args.threads)
-    print(f"== API benchmark at {args.size:,} young people", flush=True)
-    results: list[Result] = []
-    memory: dict[str, list[float]] = {}
+    print(f"  load average (1 min) at start: {os.getloadavg()[0]:.2f}", flush=True)
+    runs: list[SizeRun] = []
+    reports: list[str] = []
     try:
-        with fresh_database(DATABASE):
-            seeded = seed(DATABASE, args.size)
-            print(
-                f"  (seeding) {sum(seeded.rows.values()):,} rows in {seeded.seconds:.1f} s",
-                flush=True,
-            )
-            url = f"{SERVER}/{DATABASE}"
-            env = {
-                "YOUTHAPP_ENV": "production",
-                "JWT_SECRET_KEY": JWT_SECRET,
-                "DATABASE_URL": url,
-                "LOG_LEVEL": "WARNING",
-                "ACCESS_TOKEN_MINUTES": "360",
-                "YOUTHAPP_INSTANCE_PATH": str(load.workdir / "instance"),
-            }
-            # Tokens of many different young people, the last 200 kept for the help probes.
-            probes_count = min(200, max(1, args.size // 5))
-            people = list(range(args.size))
-            load_people = people[: max(1, args.size - probes_count)][:TOKENS]
-            probe_people = people[args.size - probes_count :]
-            young_tokens = mint_tokens(DATABASE, [f"ypu{i}" for i in load_people])
-            mentor_tokens = mint_tokens(DATABASE, [f"m{j}" for j in range(seeded.mentors)])
-            probe_tokens = mint_tokens(DATABASE, [f"ypu{i}" for i in probe_people])
-            probe_ids = [str(uuid.UUID(bytes=_md5(f"ypu{i}"))) for i in probe_people]
-            young = load.lines_file("young", young_tokens)
-            mentors = load.lines_file("mentors", mentor_tokens)
-            emails = load.lines_file("emails", [f"yp{i}@bench.invalid" for i in load_people[:1000]])
-            person_ids = load.lines_file(
-                "people", [str(uuid.UUID(bytes=_md5(f"yp{i}"))) for i in load_people]
-            )
-
-            # Login last: Argon2 (64 MiB per hash) sets each worker's peak memory.
-            endpoints = [
-                ("GET /me/plan", "/api/v1/me/plan", "get", young),
-                ("GET /me/appointments", "/api/v1/me/appointments", "get", young),
-                ("POST /me/check-ins", "/api/v1/me/check-ins", "checkin", young),
-                ("GET /young-people (mentor)", "/api/v1/young-people", "get", mentors),
-                ("GET /alerts (mentor)", "/api/v1/alerts", "get", mentors),
-                ("POST /auth/login", "/api/v1/auth/login", "login", emails),
-            ]
-            with gunicorn.serve("wsgi:app", env) as server:
-                for name, path, kind, lines in endpoints:
-                    problem = load.check(server.url, path, kind, lines)
-                    if problem:
-                        results.append(Result(name, note=f"not measured: {problem}"))
-                        print(f"  {name}: not measured: {problem}", flush=True)
-                        continue
-                    server.wait_idle()
-                    results.append(load.run(name, server.url, path, kind, lines))
-                    server.wait_idle()
-                    if name == "GET /alerts (mentor)":
-                        memory["API, before the login load"] = server.worker_peaks_mib()
-                memory["API, after the login load"] = server.worker_peaks_mib()
-                server.wait_idle()
-                help_first, help_last, help_lost, under = help_latency(
-                    DATABASE,
-                    server,
-                    load,
-                    ("GET /me/plan", "/api/v1/me/plan", young),
-                    list(zip(probe_ids, probe_tokens, strict=True)),
-                )
-                under.group = "load"
-                results.append(under)
-                memory["API, after the help probes too"] = server.worker_peaks_mib()
-
-            baselines = [
-                ("bare WSGI", "bench.baselines:bare_wsgi", "/", "pk-none"),
-                ("bare Flask JSON", "bench.baselines:bare_flask", "/json", "pk-none"),
-                ("raw psycopg select by pk (Flask)", "bench.baselines:flask_pk", "/pk/", "pk"),
-            ]
-            for name, target, path, kind in baselines:
-                with gunicorn.serve(target, env) as server:
-                    if kind == "pk":
-                        problem = load.check(server.url, path, "pk", person_ids)
-                        if problem:
-                            results.append(
-                                Result(name, note=f"not measured: {problem}", group="baseline")
-                            )
-                            continue
-                        result = load.run(
-                            name, server.url, path, "pk", person_ids, group="baseline"
-                        )
-                    else:
-                        result = load.run(
-                            name, server.url, path, "pk", _empty(load), group="baseline"
-                        )
-                    results.append(result)
-                    memory[name] = server.worker_peaks_mib()
-        results.append(pgbench(load, args.pgbench_scale))
+        for size in args.sizes:
+            runs.append(bench_size(size, load, gunicorn, args.pgbench_scale))
+            reports.append(print_report(runs[-1], gunicorn.description, load))
     finally:
         shutil.rmtree(load.workdir, ignore_errors=True)
-    report = print_report(
-        seeded,
-        gunicorn.description,
-        load,
-        results,
-        memory,
-        help_first,
-        help_last,
-        help_lost,
-    )
+    reports.append(print_scaling(runs))
     if args.report:
-        args.report.write_text(report + "\n")
-
-
-def _empty(load: Load) -> Path:
-    """For the bare baselines: a lines file whose one line is empty-ish, appended to the
-    path ("pk" kind with an empty value requests the path itself)."""
-    path = load.workdir / "nothing.txt"
-    path.write_text("?\n")
-    return path
+        args.report.write_text("\n\n".join(reports) + "\n")
 
 
 if __name__ == "__main__":

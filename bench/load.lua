@@ -1,6 +1,7 @@
 -- wrk script for bench/api.py. Environment:
 --   BENCH_LINES  file with one value a line: a bearer token, an email (login) or an id (pk)
---   BENCH_KIND   get | checkin | login | pk
+--   BENCH_KIND   get | revalidate | checkin | login | pk
+--                (revalidate: a GET with If-None-Match "1", every seeded plan's version)
 --   BENCH_PATH   the request path (for pk, the prefix the id is appended to)
 --   BENCH_NONCE  makes check-in client_refs unique across runs
 --   BENCH_PASSWORD  the password every seeded account shares (login)
@@ -35,6 +36,11 @@ function request()
   local value = lines[index]
   if kind == "get" then
     return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. value })
+  elseif kind == "revalidate" then
+    return wrk.format("GET", path, {
+      ["Authorization"] = "Bearer " .. value,
+      ["If-None-Match"] = '"1"',
+    })
   elseif kind == "pk" then
     return wrk.format("GET", path .. value)
   elseif kind == "login" then
