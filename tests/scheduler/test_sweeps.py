@@ -53,6 +53,22 @@ def book(mentor, person_id, starts_at: datetime, minutes: int = 60) -> dict:
     return response.get_json()
 
 
+def checked_in_at(db, person_id: str, moment: datetime) -> None:
+    db.add(
+        CheckIn(
+            young_person_id=uuid.UUID(person_id),
+            client_ref=f"at-{moment.isoformat()}",
+            mood=4,
+            feeling_safe=True,
+            needs_help=False,
+            alert_ids=[],
+            created_at=moment,
+            updated_at=moment,
+        )
+    )
+    db.commit()
+
+
 def soon(days: int) -> datetime:
     return (datetime.now(UTC) + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
 
@@ -156,19 +172,7 @@ class TestCheckInPrompts:
 
     def test_no_prompt_after_a_check_in_within_the_hour(self, setting, context, db, daily):
         _, _, person_id, _ = setting
-        db.add(
-            CheckIn(
-                young_person_id=uuid.UUID(person_id),
-                client_ref="early",
-                mood=4,
-                feeling_safe=True,
-                needs_help=False,
-                alert_ids=[],
-                created_at=at("2027-03-27T17:30:00Z"),
-                updated_at=at("2027-03-27T17:30:00Z"),
-            )
-        )
-        db.commit()
+        checked_in_at(db, person_id, at("2027-03-27T17:30:00Z"))
         assert run_sweep(context, "check_in_prompts", at("2027-03-27T18:05:00Z")) == 0
         # The next day's prompt is not suppressed by it.
         assert run_sweep(context, "check_in_prompts", at("2027-03-28T17:05:00Z")) == 1
@@ -288,20 +292,8 @@ class TestSweepsWorkInBatches:
 
     def test_prompts_in_batches_still_skip_who_checked_in(self, context, db, five, count_queries):
         _, people = five
-        checked_in_id, checked_in = people[3]  # in the second batch
-        db.add(
-            CheckIn(
-                young_person_id=uuid.UUID(checked_in_id),
-                client_ref="early",
-                mood=4,
-                feeling_safe=True,
-                needs_help=False,
-                alert_ids=[],
-                created_at=at("2027-03-27T17:30:00Z"),
-                updated_at=at("2027-03-27T17:30:00Z"),
-            )
-        )
-        db.commit()
+        checked_in_id, _ = people[3]  # in the second batch
+        checked_in_at(db, checked_in_id, at("2027-03-27T17:30:00Z"))
         with count_queries() as counted:
             assert run_sweep(context, "check_in_prompts", at("2027-03-27T18:05:00Z")) == 4
         lookups = [q for q in counted.statements if "max(check_ins.created_at)" in q]
