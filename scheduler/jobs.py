@@ -13,11 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings
+from youthapp.notify import outbox
 from youthapp.notify.dispatcher import DispatchReport, dispatch_due
 from youthapp.notify.senders import PushSender
 from youthapp.services import idempotency, privacy, reminders, schedules, throttle, timers
 
 log = logging.getLogger("scheduler")
+
+# A sweep that makes this many messages or more refreshes the outbox's statistics, so the
+# dispatcher's claims that follow are planned for what is there (outbox.refresh_statistics).
+REFRESH_STATISTICS_AFTER = 10_000
 
 
 @dataclass
@@ -66,6 +71,8 @@ def run_sweep(context: SchedulerContext, name: str, now: datetime) -> int:
     sweep = _sweeps(context.settings)[name]
     with context.session_factory.begin() as session:
         count = sweep(session, now)
+    if count >= REFRESH_STATISTICS_AFTER:
+        outbox.refresh_statistics(context.engine)
     log.info("%s at %s: %d", name, now.isoformat(timespec="seconds"), count)
     return count
 

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from scheduler.jobs import run_all_once
+from scheduler import jobs
+from scheduler.jobs import run_all_once, run_sweep
 from youthapp.models import Appointment, Device, Notification, User
-from youthapp.notify import dispatcher
+from youthapp.notify import dispatcher, outbox
 from youthapp.notify.senders import Outcome, RecordingSender
 from youthapp.services import notifications
 
@@ -49,6 +50,36 @@ def notify(app, user_id, kind="plan_updated", now=None, **options):
         return notifications.notify(
             session, user, kind, data={"x": 1}, now=now or datetime.now(UTC), **options
         ).id
+
+
+def book_many(db, young_person, mentor, count: int) -> datetime:
+    """`count` appointments 30 s apart from two days on; returns when the first starts."""
+    first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    db.execute(
+        insert(Appointment),
+        [
+            {
+                "id": uuid.uuid4(),
+                "young_person_id": young_person.user.young_person_id,
+                "mentor_id": mentor.user.id,
+                "starts_at": first + timedelta(seconds=30 * n),
+                "ends_at": first + timedelta(seconds=30 * n + 300),
+                "duration_minutes": 5,
+                "mode": "phone",
+                "status": "scheduled",
+                "young_person_response": "pending",
+                "created_by_id": mentor.user.id,
+                "sequence": 0,
+                "version": 1,
+                "created_at": datetime.now(UTC),
+                "updated_at": datetime.now(UTC),
+                "timing_set_at": datetime.now(UTC),
+            }
+            for n in range(count)
+        ],
+    )
+    db.commit()
+    return first
 
 
 class FlakySender(RecordingSender):
@@ -148,33 +179,8 @@ def test_a_lease_that_ran_out_is_claimed_again(app, context, sender, young_perso
 def test_four_schedulers_at_once_deliver_each_reminder_exactly_once(
     app, context, young_person, db, as_role
 ):
-    mentor = as_role("mentor")
-    first = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
     count = 2000
-    db.execute(
-        insert(Appointment),
-        [
-            {
-                "id": uuid.uuid4(),
-                "young_person_id": young_person.user.young_person_id,
-                "mentor_id": mentor.user.id,
-                "starts_at": first + timedelta(seconds=30 * n),
-                "ends_at": first + timedelta(seconds=30 * n + 300),
-                "duration_minutes": 5,
-                "mode": "phone",
-                "status": "scheduled",
-                "young_person_response": "pending",
-                "created_by_id": mentor.user.id,
-                "sequence": 0,
-                "version": 1,
-                "created_at": datetime.now(UTC),
-                "updated_at": datetime.now(UTC),
-                "timing_set_at": datetime.now(UTC),
-            }
-            for n in range(count)
-        ],
-    )
-    db.commit()
+    first = book_many(db, young_person, as_role("mentor"), count)
     now = first - timedelta(minutes=1)  # all start within 17 hours: each has a reminder due
     shared = RecordingSender()
     lock = threading.Lock()
@@ -225,3 +231,27 @@ def test_four_schedulers_at_once_deliver_each_reminder_exactly_once(
         )
         == 0
     )
+
+
+def test_after_a_burst_of_reminders_each_claim_walks_the_index_not_a_sort(
+    app, context, young_person, db, as_role, monkeypatch
+):
+    """After a sweep makes many messages (and refreshes the planner's statistics), the
+    claim is an index walk that stops after one batch: claiming costs the same with a
+    million messages waiting as with ten. A sort of every pending row did not (bench/)."""
+    monkeypatch.setattr(jobs, "REFRESH_STATISTICS_AFTER", 500)
+    outbox.refresh_statistics(context.engine)  # the planner last looked at an empty outbox
+    first = book_many(db, young_person, as_role("mentor"), 1500)
+    now = first - timedelta(minutes=1)
+    assert run_sweep(context, "appointment_reminders", now) == 1500
+    claim = dispatcher.pending_query(urgent=False, now=now, limit=dispatcher.BATCH_SIZE)
+    sql = str(claim.compile(context.engine, compile_kwargs={"literal_binds": True}))
+    with context.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            plan = "\n".join(connection.exec_driver_sql(f"EXPLAIN {sql}").scalars())
+            assert "ix_notifications_due" in plan and "Sort" not in plan, plan
+        else:
+            plan = "\n".join(
+                row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+            )
+            assert "ix_notifications_due" in plan and "TEMP B-TREE" not in plan, plan

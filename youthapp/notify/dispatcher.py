@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from youthapp.models import Device, Notification
@@ -55,35 +55,46 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
+def pending_query(*, urgent: bool, now: datetime, limit: int) -> Select[tuple[uuid.UUID]]:
+    """The oldest `limit` pending notifications that are due, urgent or not."""
+    return (
+        select(Notification.id)
+        .where(
+            Notification.delivery_status == "pending",
+            Notification.urgent == urgent,
+            Notification.deliver_after <= now,
+        )
+        .order_by(Notification.deliver_after, Notification.id)
+        .limit(limit)
+    )
+
+
 def claim_due(session: Session, *, now: datetime, batch_size: int) -> list[uuid.UUID]:
     """Lease up to `batch_size` due notifications to this dispatcher; urgent ones first.
 
-    Small queries rather than one with an OR and a mixed sort: each pending one walks the
-    partial index ix_notifications_due in its own order, so a batch costs the same with a
-    million rows waiting as with ten; leases that ran out (a dispatcher died) are rare.
+    Small queries rather than one with an OR and a mixed sort: urgent ones, then the rest,
+    each an equality on `urgent` then oldest first, which is exactly the order of the
+    partial index ix_notifications_due. So each is a walk of the index that stops after
+    the batch, costing the same with a million rows waiting as with ten (one sort of
+    `urgent DESC, deliver_after` over every pending row cost 0.2 s a claim at 400,000).
+    Leases that ran out (a dispatcher died) are rare.
     """
-    pending = list(
-        session.scalars(
-            select(Notification.id)
-            .where(Notification.delivery_status == "pending", Notification.deliver_after <= now)
-            .order_by(Notification.urgent.desc(), Notification.deliver_after, Notification.id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        )
-    )
-    expired = (
-        list(
-            session.scalars(
-                select(Notification.id)
-                .where(Notification.delivery_status == "sending", Notification.lease_until < now)
-                .limit(max(0, batch_size - len(pending)))
-                .with_for_update(skip_locked=True)
+    ids: list[uuid.UUID] = []
+    for urgent in (True, False):
+        ids += session.scalars(
+            pending_query(urgent=urgent, now=now, limit=batch_size - len(ids)).with_for_update(
+                skip_locked=True
             )
         )
-        if len(pending) < batch_size
-        else []
-    )
-    ids = pending + expired
+        if len(ids) >= batch_size:
+            break
+    if len(ids) < batch_size:
+        ids += session.scalars(
+            select(Notification.id)
+            .where(Notification.delivery_status == "sending", Notification.lease_until < now)
+            .limit(batch_size - len(ids))
+            .with_for_update(skip_locked=True)
+        )
     if ids:
         session.execute(
             update(Notification)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from youthapp.clock import local_to_utc
@@ -68,3 +69,12 @@ def withdraw_unsent(session: Session, subject_id: uuid.UUID, kinds: Sequence[str
             Notification.delivery_status == "pending",
         )
     )
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """Tell the query planner what the outbox holds now. After a sweep adds thousands of
+    messages at once, statistics from before it (autovacuum waits for a tenth of the
+    table to change) make the dispatcher's claim a sort of every pending row instead of a
+    walk of ix_notifications_due that stops after one batch."""
+    with engine.begin() as connection:
+        connection.execute(text("ANALYZE notifications"))
