@@ -382,8 +382,9 @@ class PostgresOutbox:
     CLAIM = """
         WITH due AS (
             SELECT id FROM notifications
-            WHERE delivery_status = 'pending' AND deliver_after <= %(now)s
-            ORDER BY urgent DESC, deliver_after, id
+            WHERE delivery_status = 'pending' AND urgent = %(urgent)s
+              AND deliver_after <= %(now)s
+            ORDER BY deliver_after, id
             LIMIT %(limit)s
             FOR UPDATE SKIP LOCKED)
         UPDATE notifications n
@@ -410,13 +411,22 @@ class PostgresOutbox:
 
     def claim(self, batch_size: int) -> tuple[list[Claimed], list[tuple]]:
         with self.connection.transaction():
-            claimed = [
-                Claimed(*row)
-                for row in self.connection.execute(
-                    self.CLAIM,
-                    {"now": NOW, "limit": batch_size, "lease_until": NOW + dispatcher.LEASE},
-                )
-            ]
+            claimed: list[Claimed] = []
+            for urgent in (True, False):  # as the dispatcher: each in the index's order
+                claimed += [
+                    Claimed(*row)
+                    for row in self.connection.execute(
+                        self.CLAIM,
+                        {
+                            "now": NOW,
+                            "urgent": urgent,
+                            "limit": batch_size - len(claimed),
+                            "lease_until": NOW + dispatcher.LEASE,
+                        },
+                    )
+                ]
+                if len(claimed) >= batch_size:
+                    break
             devices = (
                 self.connection.execute(self.DEVICES, ([c.user_id for c in claimed],)).fetchall()
                 if claimed
@@ -448,8 +458,9 @@ class SqliteOutbox:
         UPDATE notifications
         SET delivery_status = 'sending', lease_until = :lease_until, attempts = attempts + 1
         WHERE id IN (SELECT id FROM notifications
-                     WHERE delivery_status = 'pending' AND deliver_after <= :now
-                     ORDER BY urgent DESC, deliver_after, id LIMIT :limit)
+                     WHERE delivery_status = 'pending' AND urgent = :urgent
+                       AND deliver_after <= :now
+                     ORDER BY deliver_after, id LIMIT :limit)
         RETURNING id, user_id, kind, title, body, data, urgent, attempts,
                   delivered_device_ids"""
     DEVICES = """
@@ -472,14 +483,19 @@ class SqliteOutbox:
     def claim(self, batch_size: int) -> tuple[list[Claimed], list[tuple]]:
         cursor = self.connection.cursor()
         cursor.execute("BEGIN IMMEDIATE")
-        rows = cursor.execute(
-            self.CLAIM,
-            {
-                "now": self._stamp(NOW),
-                "limit": batch_size,
-                "lease_until": self._stamp(NOW + dispatcher.LEASE),
-            },
-        ).fetchall()
+        rows: list[tuple] = []
+        for urgent in (1, 0):  # as the dispatcher: each in the index's order
+            rows += cursor.execute(
+                self.CLAIM,
+                {
+                    "now": self._stamp(NOW),
+                    "urgent": urgent,
+                    "limit": batch_size - len(rows),
+                    "lease_until": self._stamp(NOW + dispatcher.LEASE),
+                },
+            ).fetchall()
+            if len(rows) >= batch_size:
+                break
         claimed = [
             Claimed(
                 id_,
