@@ -23,6 +23,7 @@ from youthapp.models import (
     YoungPerson,
 )
 from youthapp.services import schedules
+from youthapp.vocabulary import DOMAINS
 
 REPORT = "/api/v1/reports/outcomes"
 # A fixed month in the past, with the spring clock change in it (30 March 2025).
@@ -406,17 +407,7 @@ MARCH_FIGURES = {
         "total": shown(6),
         "by_domain": {
             **zeros(
-                (
-                    "mental_health",
-                    "substance_misuse",
-                    "housing",
-                    "employment",
-                    "education",
-                    "family",
-                    "safety",
-                    "wellbeing",
-                    "other",
-                ),
+                DOMAINS,
                 housing=5,
                 mental_health=5,
             ),
@@ -438,17 +429,7 @@ MARCH_FIGURES = {
     "goals_achieved": {
         "total": shown(10),
         "by_domain": zeros(
-            (
-                "mental_health",
-                "substance_misuse",
-                "housing",
-                "employment",
-                "education",
-                "family",
-                "safety",
-                "wellbeing",
-                "other",
-            ),
+            DOMAINS,
             housing=5,
             education=5,
         ),
