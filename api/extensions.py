@@ -21,12 +21,14 @@ from api.errors import ErrorSchema, handle_http_exception
 from api.etags import IF_MATCH_PARAMETER
 from api.openapi import MAX_PAGE, retry_after_header
 from api.parsing import StrictParser
+from youthapp import access
 from youthapp.clock import utcnow
 from youthapp.errors import Forbidden
 from youthapp.models import User
 from youthapp.services import auth
 
 BEARER_SECURITY = [{"bearerAuth": []}]
+API_ROOT = "/api/v1"
 
 
 class Api(flask_smorest.Api):
@@ -87,6 +89,12 @@ class Blueprint(flask_smorest.Blueprint):
         """Signed-in users of these roles; other roles get 403."""
         return self._gate(roles)
 
+    def case_route(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A staff route about a young person's case (/young-people/{id}/..., /alerts/{id}):
+        referrers and admins may never use one (403); anyone else finds only what is in
+        their scope (404 otherwise)."""
+        return self._gate(access.CASE_ROUTE_ROLES)(func)
+
     def if_match_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Document the If-Match precondition; the handler reads it with if_match_tags()."""
         func = self.doc(parameters=[IF_MATCH_PARAMETER])(func)
@@ -100,6 +108,7 @@ class Blueprint(flask_smorest.Blueprint):
                 user = authenticate_request()
                 if roles and user.role not in roles:
                     raise Forbidden()
+                _refuse_after_exit(user)
                 return func(*args, **kwargs)
 
             wrapper = self.doc(security=BEARER_SECURITY)(wrapper)
@@ -120,6 +129,16 @@ def authenticate_request(*, refresh: bool = False) -> User:
     )
     g.current_user = user
     return user
+
+
+def _refuse_after_exit(user: User) -> None:
+    if user.case_status == "exited" and not access.open_after_exit(
+        request.method, request.path.removeprefix(API_ROOT)
+    ):
+        raise Forbidden(
+            "You have left the programme, so this part of the app is closed. You can still "
+            "see your data, and ask for help now at any time."
+        )
 
 
 def current_user() -> User:

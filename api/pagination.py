@@ -16,11 +16,23 @@ def fetch_page(query: Select[Any], pagination: PaginationParameters) -> list[Any
     Handlers fetch the page themselves, rather than leaving it to the decorator, so that
     they can audit what was shown and commit before answering.
     """
-    pagination.item_count = db_session().scalar(
-        select(func.count()).select_from(query.order_by(None).subquery())
-    )
+    _count(query, pagination)
     return list(
         db_session()
         .scalars(query.limit(pagination.page_size).offset(pagination.first_item))
         .unique()
+    )
+
+
+def fetch_rows(query: Select[Any], pagination: PaginationParameters) -> list[Any]:
+    """The same for a query of several columns: the page as rows."""
+    _count(query, pagination)
+    return list(
+        db_session().execute(query.limit(pagination.page_size).offset(pagination.first_item))
+    )
+
+
+def _count(query: Select[Any], pagination: PaginationParameters) -> None:
+    pagination.item_count = db_session().scalar(
+        select(func.count()).select_from(query.order_by(None).subquery())
     )

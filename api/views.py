@@ -1,4 +1,5 @@
-"""Seeing a record through a narrower schema: fields outside it read as absent, not null."""
+"""Seeing a record through another schema: a narrower one (fields outside it read as absent,
+not null), or a wider one (the record with something worked out about it)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,15 @@ class Redacted:
         if name in self._allowed:
             return getattr(self._record, name)
         raise AttributeError(name)
+
+
+class Extended:
+    """`record` with more attributes beside its own, for a response schema that shows a
+    record together with something worked out about it."""
+
+    def __init__(self, record: Any, **extra: Any) -> None:
+        self._record = record
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._record, name)

@@ -105,10 +105,11 @@ def fresh_database(name: str) -> Iterator[str]:
 # md5('m'||j), coordinator k md5('c'||k), a user's sign-in session md5('s'||user id).
 
 PEOPLE_SQL = """
-INSERT INTO young_people (id, first_name, last_name, search_name, date_of_birth, borough,
-    needs, status, activated_at, created_at, updated_at, consent_reporting,
+INSERT INTO young_people (id, first_name, last_name, search_name, match_key, date_of_birth,
+    borough, needs, status, activated_at, created_at, updated_at, consent_reporting,
     share_mental_health, share_substance_misuse, share_housing, share_employment)
-SELECT md5('yp'||i)::uuid, 'Bench', 'Person'||i, 'bench person'||i, date '2010-01-01',
+SELECT md5('yp'||i)::uuid, 'Bench', 'Person'||i, 'bench person'||i, 'bench|person'||i,
+    date '2010-01-01',
     'Hackney', '[]'::json, 'active', %(t)s, %(t)s, %(t)s, true, true, true, true, true
 FROM generate_series(0, %(n)s - 1) i;
 
@@ -141,12 +142,13 @@ INSERT INTO support_plans (young_person_id, version, updated_at)
 SELECT md5('yp'||i)::uuid, 1, %(t)s FROM generate_series(0, %(n)s - 1) i;
 
 INSERT INTO alerts (id, young_person_id, kind, urgent, status, summary, details,
-    occurrences, last_occurred_at, created_at, updated_at, resolved_at)
+    occurrences, last_occurred_at, created_at, updated_at, resolved_at, resolution)
 SELECT md5('al'||i)::uuid, md5('yp'||i)::uuid, 'missed_check_in', false,
     CASE WHEN i %% 5 = 0 THEN 'open' ELSE 'resolved' END, 'Missed a check-in',
     '{}'::json, 1, %(t)s - make_interval(hours => i %% 500),
     %(t)s - make_interval(hours => i %% 500),
-    %(t)s, CASE WHEN i %% 5 = 0 THEN NULL ELSE %(t)s END
+    %(t)s, CASE WHEN i %% 5 = 0 THEN NULL ELSE %(t)s END,
+    CASE WHEN i %% 5 = 0 THEN NULL ELSE 'staff' END
 FROM generate_series(0, %(n)s - 1) i;
 
 INSERT INTO auth_sessions (id, user_id, created_at, expires_at)
@@ -179,13 +181,13 @@ FROM generate_series(%(lo)s, %(hi)s - 1) i, generate_series(0, %(goals)s - 1) g,
 
 INSERT INTO appointments (id, young_person_id, mentor_id, starts_at, ends_at,
     duration_minutes, mode, location, status, young_person_response, created_by_id,
-    timing_set_at, sequence, version, created_at, updated_at)
+    timing_set_at, sequence, timing_sequence, version, created_at, updated_at)
 SELECT md5('ap'||i||':'||k)::uuid, md5('yp'||i)::uuid, md5('m'||(i %% %(m)s))::uuid,
     %(t)s + make_interval(days => (k - %(appointments)s / 2) * 7, secs => i %% 3600),
     %(t)s + make_interval(days => (k - %(appointments)s / 2) * 7, secs => i %% 3600 + 1800),
     30, 'in_person', 'Youth centre',
     CASE WHEN k < %(appointments)s / 2 THEN 'attended' ELSE 'scheduled' END, 'pending',
-    md5('m'||(i %% %(m)s))::uuid, %(t)s - interval '60 days', 0, 1, %(t)s - interval '60 days',
+    md5('m'||(i %% %(m)s))::uuid, %(t)s - interval '60 days', 0, 0, 1, %(t)s - interval '60 days',
     %(t)s - interval '60 days'
 FROM generate_series(%(lo)s, %(hi)s - 1) i, generate_series(0, %(appointments)s - 1) k;
 

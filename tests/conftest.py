@@ -1,5 +1,5 @@
 """Fixtures the whole suite leans on: an app per database, clients signed in as each role,
-factories, and a query counter."""
+factories, the scheduler's context, and a query counter."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, text
 
 from api import create_app
+from scheduler.jobs import SchedulerContext
 from youthapp import migrations
 from youthapp.config import settings_for_tests
 from youthapp.db import Base, make_engine, make_session_factory
 from youthapp.models import User
+from youthapp.notify.senders import RecordingSender
 from youthapp.services import accounts
 
 PASSWORD = "a long test passphrase"
@@ -92,6 +94,24 @@ def build_app(tmp_path):
     yield build
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture
+def sender() -> RecordingSender:
+    """A push sender that records what it was given."""
+    return RecordingSender()
+
+
+@pytest.fixture
+def context(app: Flask, sender: RecordingSender) -> SchedulerContext:
+    """The scheduler's context on the tests' database, for running sweeps with a `now`."""
+    runtime = app.extensions["youthapp"]
+    return SchedulerContext(
+        settings=runtime.settings,
+        engine=runtime.engine,
+        session_factory=runtime.session_factory,
+        senders=[sender],
+    )
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ the scoped fetch, so a 403 only ever tells them what they could already see.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, true
 from sqlalchemy.orm import aliased
@@ -30,6 +31,13 @@ COORDINATOR = "coordinator"
 MENTOR = "mentor"
 REFERRER = "referrer"
 YOUNG_PERSON = "young_person"
+
+
+# Who may reach the staff routes about a young person's case at all. Referrers and admins
+# never may: 403 whatever the id. A young person passes this gate and finds nothing there
+# (their own record reaches them through /me), so to them it is 404 like any record
+# outside their scope.
+CASE_ROUTE_ROLES = (COORDINATOR, MENTOR, YOUNG_PERSON)
 
 
 def require_role(actor: User, *roles: str) -> None:
@@ -67,6 +75,94 @@ def actively_assigned(
         if isinstance(young_person_id, uuid.UUID)
         else young_person_id.in_(live)
     )
+
+
+def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[tuple[uuid.UUID, User]]:
+    """(young person id, mentor) for each active mentor actively assigned to one of
+    `young_person_ids` whose specialty that young person consents to share with: the
+    mentors in scope, as a batch for the scheduler's sweeps."""
+    return (
+        select(Assignment.young_person_id, User)
+        .join(User, User.id == Assignment.mentor_id)
+        .join(_CONSENTING, _CONSENTING.id == Assignment.young_person_id)
+        .where(
+            Assignment.young_person_id.in_(young_person_ids),
+            Assignment.ended_at.is_(None),
+            User.is_active.is_(True),
+            User.role == MENTOR,
+            _CONSENTED,
+        )
+        .order_by(Assignment.young_person_id, User.id)
+    )
+
+
+def staff_in_scope(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+    """Everyone on staff who may see, and so is told of, this young person: the active
+    coordinators, and the active mentors actively assigned whose specialty the young person
+    consents to share with. The one rule for every alert, all-clear, plan review and
+    notification to staff about a young person, as for every read (staff_scope)."""
+    return (
+        select(User)
+        .where(
+            User.is_active.is_(True),
+            or_(
+                User.role == COORDINATOR,
+                and_(User.role == MENTOR, User.id.in_(_consenting_mentor_ids(young_person_id))),
+            ),
+        )
+        .order_by(User.id)
+    )
+
+
+def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+    return (
+        select(Assignment.mentor_id)
+        .join(_CONSENTING, _CONSENTING.id == Assignment.young_person_id)
+        .where(
+            Assignment.young_person_id == young_person_id,
+            Assignment.ended_at.is_(None),
+            _CONSENTED,
+        )
+    )
+
+
+def escalation_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+    """Who is told that an urgent alert about the young person went unacknowledged: every
+    active coordinator (mentors were told of the alert itself)."""
+    return _active_coordinators()
+
+
+def told_of_new_referrals() -> Select[tuple[User]]:
+    """Who triages a new referral: every active coordinator."""
+    return _active_coordinators()
+
+
+def _active_coordinators() -> Select[tuple[User]]:
+    return select(User).where(User.is_active.is_(True), User.role == COORDINATOR).order_by(User.id)
+
+
+# What the account of a young person who has left the programme may still use, as paths
+# under the API's root: their own account, their data and who saw it, their consents and
+# sign-ins, and the check-in, because help is never refused (checkins.submit takes only an
+# urgent one). Sign-in itself and the content are outside /me and stay open.
+_OPEN_AFTER_EXIT = frozenset(
+    {
+        ("GET", "/me"),
+        ("GET", "/me/export"),
+        ("GET", "/me/access-log"),
+        ("GET", "/me/consents"),
+        ("PUT", "/me/consents"),
+        ("POST", "/me/check-ins"),
+    }
+)
+
+
+def open_after_exit(method: str, path: str) -> bool:
+    """Whether a young person whose case is `exited` may make this request."""
+    method = "GET" if method == "HEAD" else method
+    if path.startswith("/auth/") or path.startswith("/content/"):
+        return True
+    return (method, path) in _OPEN_AFTER_EXIT or path.startswith("/me/sessions")
 
 
 def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:

@@ -1,6 +1,9 @@
-"""The programme's fixed vocabularies: support domains and London's boroughs."""
+"""The programme's fixed vocabularies: support domains and London's boroughs, and how
+names are folded to match records."""
 
 from __future__ import annotations
+
+import unicodedata
 
 DOMAINS = (
     "mental_health",
@@ -58,3 +61,16 @@ def canonical_borough(name: str) -> str | None:
     """The borough's official name for any capitalisation ("hackney", "Hammersmith & Fulham")."""
     key = " ".join(name.strip().lower().replace("&", "and").split())
     return _BOROUGH_BY_KEY.get(key)
+
+
+def name_match_key(first_name: str, last_name: str) -> str:
+    """A person's name folded for matching records: case and accents ignored, spaces
+    collapsed ("José  O'Neill" and "jose o'neill" match), so one young person referred
+    twice is found again. Unicode decomposition from the standard library: no library
+    guesses at transliteration beyond dropping the marks."""
+    folded = []
+    for part in (first_name, last_name):
+        decomposed = unicodedata.normalize("NFKD", part.casefold())
+        bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+        folded.append(" ".join(bare.split()))
+    return "|".join(folded)

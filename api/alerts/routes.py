@@ -33,7 +33,7 @@ class Alerts(MethodView):
 
 @blp.route("/<uuid:alert_id>")
 class AlertById(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, AlertSchema)
     def get(self, alert_id):
         """An alert."""
@@ -44,7 +44,7 @@ class AlertById(MethodView):
 
 @blp.route("/<uuid:alert_id>/acknowledge")
 class Acknowledge(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, AlertSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, alert_id):
@@ -56,7 +56,7 @@ class Acknowledge(MethodView):
 
 @blp.route("/<uuid:alert_id>/resolve")
 class Resolve(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(ResolveSchema)
     @blp.response(200, AlertSchema)
     @blp.alt_response(409, response="CONFLICT")

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.fields import AwareDateTime, StrictSchema, Text
-from youthapp.models import ALERT_KINDS, ALERT_STATUSES
+from youthapp.models import ALERT_KINDS, ALERT_RESOLUTIONS, ALERT_STATUSES
 
 
 class AlertSchema(Schema):
@@ -22,8 +22,23 @@ class AlertSchema(Schema):
     acknowledged_at = AwareDateTime(allow_none=True)
     acknowledged_by_id = fields.UUID(allow_none=True)
     resolved_at = AwareDateTime(allow_none=True)
-    resolved_by_id = fields.UUID(allow_none=True)
-    resolution_note = fields.String(allow_none=True)
+    resolved_by_id = fields.UUID(
+        allow_none=True, metadata={"description": "Null when the facts resolved it"}
+    )
+    resolution = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(ALERT_RESOLUTIONS),
+        metadata={
+            "description": "staff (resolved by a person), or what resolved it: all_clear (a "
+            'late "I\'m safe"), attendance_corrected, checked_in_late, young_person_exited'
+        },
+    )
+    note = fields.Function(
+        lambda alert: alert.resolution_note,
+        allow_none=True,
+        metadata={"type": "string", "description": "What was done, from who resolved it"},
+    )
+    resolution_note = fields.String(allow_none=True, metadata={"description": "Same as note"})
     escalated_at = AwareDateTime(allow_none=True)
 
 

@@ -6,6 +6,7 @@ from api.checkins.schemas import (
     CheckInCreateSchema,
     CheckInQueryArgsSchema,
     CheckInSchema,
+    HelpRequestSchema,
     MyCheckInSchema,
     ScheduleSchema,
     ScheduleUpdateSchema,
@@ -18,13 +19,13 @@ from api.extensions import Blueprint, current_user, limiter, runtime
 from api.pagination import fetch_page
 from youthapp.access import YOUNG_PERSON
 from youthapp.clock import utcnow
-from youthapp.services import checkins, schedules, timers
+from youthapp.services import alerts, checkins, schedules, timers
 
 blp = Blueprint(
     "check_ins",
     __name__,
     url_prefix="/api/v1",
-    description="Check-ins, schedules and safety timers",
+    description="Check-ins, schedules, safety timers and help requests",
 )
 
 
@@ -61,7 +62,7 @@ class MyCheckIns(MethodView):
 
 @blp.route("/young-people/<uuid:young_person_id>/check-ins")
 class CheckInsOfYoungPerson(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(CheckInQueryArgsSchema, location="query")
     @blp.response(200, CheckInSchema(many=True))
     @blp.paginate()
@@ -77,7 +78,7 @@ class CheckInsOfYoungPerson(MethodView):
 
 @blp.route("/young-people/<uuid:young_person_id>/check-in-schedule")
 class ScheduleOfYoungPerson(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, ScheduleSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")
     def get(self, young_person_id):
@@ -91,7 +92,7 @@ class ScheduleOfYoungPerson(MethodView):
         db_session().commit()
         return versioned(view, view.version)
 
-    @blp.login_required
+    @blp.case_route
     @blp.if_match_required
     @blp.arguments(ScheduleUpdateSchema)
     @blp.response(200, ScheduleSchema, headers=ETAG_HEADER)
@@ -151,6 +152,16 @@ class MyTimers(MethodView):
     def get(self, pagination_parameters):
         """Your timers, newest first."""
         return fetch_page(timers.my_timers_query(current_user()), pagination_parameters)
+
+
+@blp.route("/me/help-requests")
+class MyHelpRequests(MethodView):
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.response(200, HelpRequestSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Your calls for help, newest first, and whether someone has seen each."""
+        return fetch_page(alerts.help_requests_query(current_user()), pagination_parameters)
 
 
 @blp.route("/me/safety-timers/<uuid:timer_id>/safe")

@@ -1,9 +1,10 @@
-"""Shapes of check-ins, check-in schedules and safety timers."""
+"""Shapes of check-ins, check-in schedules, safety timers and help requests."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import AwareDateTime, StrictSchema, Text, Timezone, WallClockTime
 from youthapp.models import TIMER_STATUSES, WEEKDAYS
+from youthapp.services.alerts import HELP_REQUEST_KINDS
 
 
 class LocationSchema(StrictSchema):
@@ -97,3 +98,26 @@ class TimerSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(TIMER_STATUSES))
     created_at = AwareDateTime(required=True)
     stopped_at = AwareDateTime(allow_none=True, required=True)
+
+
+HELP_REQUEST_STATUSES = ("sent", "seen", "resolved")
+_HELP_REQUEST_STATUS = {"open": "sent", "acknowledged": "seen", "resolved": "resolved"}
+
+
+class HelpRequestSchema(Schema):
+    """One of your calls for help, and whether someone has seen it (no staff names or notes)."""
+
+    id = fields.UUID(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(HELP_REQUEST_KINDS))
+    created_at = AwareDateTime(required=True)
+    status = fields.Function(
+        lambda alert: _HELP_REQUEST_STATUS[alert.status],
+        required=True,
+        metadata={
+            "type": "string",
+            "enum": list(HELP_REQUEST_STATUSES),
+            "description": "sent, seen (someone on staff is on it) or resolved",
+        },
+    )
+    seen_at = AwareDateTime(allow_none=True, required=True, attribute="acknowledged_at")
+    resolved_at = AwareDateTime(allow_none=True, required=True)

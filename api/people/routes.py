@@ -8,16 +8,19 @@ from api.pagination import fetch_page
 from api.people.schemas import (
     ActivationCodeSchema,
     AssignmentCreateSchema,
+    AssignmentEndSchema,
     AssignmentSchema,
     ErasureResultSchema,
     ErasureSchema,
+    HandoverSchema,
+    StatusChangeSchema,
     YoungPersonQueryArgsSchema,
     YoungPersonSchema,
     YoungPersonUpdateSchema,
 )
 from youthapp.access import COORDINATOR, MENTOR
 from youthapp.clock import utcnow
-from youthapp.services import activation, people, privacy
+from youthapp.services import activation, handovers, people, privacy
 
 blp = Blueprint(
     "young_people",
@@ -44,7 +47,7 @@ class YoungPeople(MethodView):
 
 @blp.route("/<uuid:young_person_id>")
 class YoungPersonById(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, YoungPersonSchema)
     def get(self, young_person_id):
         """A young person's record."""
@@ -52,7 +55,7 @@ class YoungPersonById(MethodView):
         db_session().commit()
         return young_person
 
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(YoungPersonUpdateSchema)
     @blp.response(200, YoungPersonSchema)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -73,7 +76,7 @@ class YoungPersonById(MethodView):
 
 @blp.route("/<uuid:young_person_id>/activation-code")
 class ActivationCode(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(201, ActivationCodeSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
@@ -88,7 +91,7 @@ class ActivationCode(MethodView):
 
 @blp.route("/<uuid:young_person_id>/assignments")
 class Assignments(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, AssignmentSchema(many=True))
     def get(self, young_person_id):
         """Every assignment of the young person, ended ones included."""
@@ -96,7 +99,7 @@ class Assignments(MethodView):
         db_session().commit()
         return assignments
 
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -112,20 +115,64 @@ class Assignments(MethodView):
 
 @blp.route("/<uuid:young_person_id>/assignments/<uuid:assignment_id>")
 class AssignmentById(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     def delete(self, young_person_id, assignment_id):
-        """End an assignment (kept in history); the mentor loses access at once."""
-        people.end_assignment(
-            db_session(), current_user(), young_person_id, assignment_id, now=utcnow()
+        """End an assignment without a handover (the same as .../end without a body)."""
+        handovers.end_assignment(
+            db_session(),
+            current_user(),
+            young_person_id,
+            assignment_id,
+            now=utcnow(),
+            again_ok=True,
         )
         db_session().commit()
 
 
+@blp.route("/<uuid:young_person_id>/assignments/<uuid:assignment_id>/end")
+class EndAssignment(MethodView):
+    @blp.case_route
+    @blp.arguments(AssignmentEndSchema)
+    @blp.response(200, HandoverSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, young_person_id, assignment_id):
+        """End an assignment (kept in history), handing the mentor's future appointments
+        to another mentor or cancelling them; the young person is told either way."""
+        handover = handovers.end_assignment(
+            db_session(), current_user(), young_person_id, assignment_id, **data, now=utcnow()
+        )
+        db_session().commit()
+        return handover
+
+
+@blp.route("/<uuid:young_person_id>/handovers")
+class Handovers(MethodView):
+    @blp.case_route
+    @blp.response(200, HandoverSchema(many=True))
+    def get(self, young_person_id):
+        """Every handover between the young person's mentors, oldest first."""
+        found = handovers.handovers_of(db_session(), current_user(), young_person_id)
+        db_session().commit()
+        return found
+
+
+@blp.route("/<uuid:young_person_id>/status-history")
+class StatusHistory(MethodView):
+    @blp.case_route
+    @blp.response(200, StatusChangeSchema(many=True))
+    def get(self, young_person_id):
+        """Every status of the young person's case and why, oldest first."""
+        history = people.status_history(db_session(), current_user(), young_person_id)
+        db_session().commit()
+        return history
+
+
 @blp.route("/<uuid:young_person_id>/erasure")
 class Erasure(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(ErasureSchema)
     @blp.response(200, ErasureResultSchema)
     @blp.alt_response(403, response="FORBIDDEN")

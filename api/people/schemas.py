@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from api.fields import PHONE, AwareDateTime, Email, StrictSchema, Text
-from youthapp.models import MENTOR_SPECIALTIES, YOUNG_PERSON_STATUSES
+from youthapp.models import ASSIGNMENT_END_REASONS, MENTOR_SPECIALTIES, YOUNG_PERSON_STATUSES
 from youthapp.vocabulary import DOMAINS, LONDON_BOROUGHS
 
 
@@ -21,6 +21,11 @@ class AssignmentSchema(Schema):
     mentor = fields.Nested(MentorSummarySchema, required=True)
     started_at = AwareDateTime(required=True)
     ended_at = AwareDateTime(allow_none=True)
+    ended_reason = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(ASSIGNMENT_END_REASONS),
+        metadata={"description": "ended (by a coordinator), handover, or exited"},
+    )
     is_live = fields.Boolean(required=True)
 
 
@@ -67,7 +72,19 @@ class YoungPersonSchema(Schema):
 
 
 class YoungPersonUpdateSchema(StrictSchema):
-    status = fields.String(validate=validate.OneOf(YOUNG_PERSON_STATUSES))
+    status = fields.String(
+        validate=validate.OneOf(YOUNG_PERSON_STATUSES),
+        metadata={
+            "description": "paused: no scheduled message reaches them and no check-in counts "
+            "as missed; exited: assignments end, future appointments are cancelled, the "
+            "schedule and any timer stop, and every sign-in ends"
+        },
+    )
+    status_reason = Text(
+        500,
+        allow_none=True,
+        metadata={"description": "Why (staff only; kept in the status history)"},
+    )
     consents = fields.Nested(ConsentsSchema)
     phone = fields.String(allow_none=True, validate=[validate.Length(max=30), PHONE])
     email = Email(allow_none=True)
@@ -96,3 +113,34 @@ class ErasureSchema(StrictSchema):
 class ErasureResultSchema(Schema):
     young_person_id = fields.UUID(required=True)
     erased_at = AwareDateTime(required=True)
+
+
+class AssignmentEndSchema(StrictSchema):
+    handover_to_mentor_id = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "Hand the work over: this mentor is assigned (if not already) and "
+            "takes the old mentor's future appointments. Without it they are cancelled."
+        },
+    )
+    note = Text(4000, allow_none=True, metadata={"description": "Staff-only handover note"})
+
+
+class HandoverSchema(Schema):
+    id = fields.UUID(required=True)
+    young_person_id = fields.UUID(required=True)
+    assignment_id = fields.UUID(required=True)
+    from_mentor_id = fields.UUID(required=True)
+    to_mentor_id = fields.UUID(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "Staff only"})
+    appointments_moved = fields.Integer(required=True)
+    appointments_cancelled = fields.Integer(required=True)
+    created_by_id = fields.UUID(required=True)
+    created_at = AwareDateTime(required=True)
+
+
+class StatusChangeSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(YOUNG_PERSON_STATUSES))
+    reason = fields.String(allow_none=True)
+    changed_by_id = fields.UUID(allow_none=True)
+    changed_at = AwareDateTime(required=True)

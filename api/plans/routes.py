@@ -69,7 +69,7 @@ class MyPlan(MethodView):
 
 @blp.route("/young-people/<uuid:young_person_id>/plan")
 class PlanOfYoungPerson(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, PlanSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")
     def get(self, young_person_id):
@@ -81,7 +81,7 @@ class PlanOfYoungPerson(MethodView):
 
 @blp.route("/young-people/<uuid:young_person_id>/plan/goals")
 class Goals(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(GoalCreateSchema)
     @blp.response(201, GoalSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -94,7 +94,7 @@ class Goals(MethodView):
 
 @blp.route("/young-people/<uuid:young_person_id>/plan/history")
 class PlanHistory(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, PlanChangeSchema(many=True))
     @blp.paginate()
     def get(self, young_person_id, pagination_parameters):
@@ -230,14 +230,14 @@ class MySafetyPlan(MethodView):
 
 @blp.route("/young-people/<uuid:young_person_id>/safety-plan")
 class SafetyPlanOfYoungPerson(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, SafetyPlanSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")
     def get(self, young_person_id):
         """A young person's safety plan."""
         return _get_safety_plan(young_person_id)
 
-    @blp.login_required
+    @blp.case_route
     @blp.if_match_required
     @blp.arguments(SafetyPlanUpdateSchema)
     @blp.response(200, SafetyPlanSchema, headers=ETAG_HEADER)

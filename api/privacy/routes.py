@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from api.database import db_session
 from api.extensions import Blueprint, current_user, runtime
+from api.pagination import fetch_rows
 from api.people.schemas import ConsentsSchema
 from api.privacy.schemas import AccessLogEntrySchema, ExportSchema
 from youthapp.access import YOUNG_PERSON
@@ -38,13 +39,12 @@ class MyExport(MethodView):
 class MyAccessLog(MethodView):
     @blp.roles_required(YOUNG_PERSON)
     @blp.response(200, AccessLogEntrySchema(many=True))
-    def get(self):
+    @blp.paginate()
+    def get(self, pagination_parameters):
         """Which staff roles looked at or changed your record, and when (newest first)."""
-        return privacy.access_log(
-            db_session(),
-            current_user(),
-            show_names=runtime().settings.access_log_shows_names,
-            limit=500,
+        rows = fetch_rows(privacy.access_log_query(current_user()), pagination_parameters)
+        return privacy.describe_access(
+            rows, show_names=runtime().settings.access_log_shows_names
         )
 
 

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from api.appointments.schemas import MyAppointmentSchema
 from api.auth.schemas import MeSchema
-from api.checkins.schemas import MyCheckInSchema, ScheduleSchema, TimerSchema
+from api.checkins.schemas import HelpRequestSchema, MyCheckInSchema, ScheduleSchema, TimerSchema
 from api.devices.schemas import DeviceSchema
 from api.fields import AwareDateTime
 from api.notifications.schemas import NotificationSchema
@@ -85,7 +85,18 @@ class ExportSchema(Schema):
     exported_at = AwareDateTime(required=True)
     account = fields.Nested(MeSchema, required=True)
     young_person = fields.Nested(MyRecordSchema, required=True)
-    referral = fields.Nested(ReferralFactsSchema, allow_none=True, required=True)
+    referral = fields.Nested(
+        ReferralFactsSchema,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The referral that brought you to the programme"},
+    )
+    referrals = fields.List(
+        fields.Nested(ReferralFactsSchema),
+        required=True,
+        metadata={"description": "Every referral, if you were referred more than once"},
+    )
+    help_requests = fields.List(fields.Nested(HelpRequestSchema), required=True)
     assignments = fields.List(fields.Nested(MyAssignmentSchema), required=True)
     plan = fields.Method(
         "dump_plan",

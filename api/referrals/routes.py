@@ -10,11 +10,12 @@ from api.referrals.schemas import (
     DecisionSchema,
     EnrolmentSchema,
     ReferralCreateSchema,
+    ReferralDetailSchema,
     ReferralQueryArgsSchema,
     ReferralSchema,
     ReferralStatusSchema,
 )
-from api.views import Redacted
+from api.views import Extended, Redacted
 from youthapp.access import COORDINATOR, REFERRER
 from youthapp.clock import utcnow
 from youthapp.models import Referral, User
@@ -67,12 +68,18 @@ class Referrals(MethodView):
 @blp.route("/<uuid:referral_id>")
 class ReferralById(MethodView):
     @blp.login_required
-    @blp.response(200, ReferralSchema)
+    @blp.response(200, ReferralDetailSchema)
     def get(self, referral_id):
-        """One referral (status fields only for its referrer)."""
-        referral = referrals.get_referral(db_session(), current_user(), referral_id)
+        """One referral: for coordinators with possible duplicates, for its referrer the
+        status fields only."""
+        actor = current_user()
+        referral = referrals.get_referral(db_session(), actor, referral_id)
         db_session().commit()
-        return shown_to(current_user(), referral)
+        if actor.role != COORDINATOR:
+            return shown_to(actor, referral)
+        return Extended(
+            referral, possible_duplicates=referrals.possible_duplicates(db_session(), referral)
+        )
 
 
 @blp.route("/<uuid:referral_id>/withdraw")
@@ -106,6 +113,7 @@ class DecideReferral(MethodView):
             referral_id,
             decision=decision["decision"],
             consents=decision.get("consents"),
+            link_to_young_person_id=decision.get("link_to_young_person_id"),
             reason=decision.get("reason"),
             settings=runtime().settings,
             now=utcnow(),

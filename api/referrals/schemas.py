@@ -1,6 +1,6 @@
 """Shapes of referrals: what a referrer sends, what they may follow, what a coordinator reads."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, post_dump, validate
 
 from api.fields import PHONE, AwareDateTime, Email, StrictSchema, Text
 from api.people.schemas import ConsentsSchema
@@ -63,6 +63,32 @@ class ReferralSchema(ReferralStatusSchema):
     young_person_id = fields.UUID(allow_none=True)
 
 
+class PossibleDuplicateSchema(Schema):
+    """A record that may be the same person: a young person, or another open referral."""
+
+    young_person_id = fields.UUID(metadata={"description": "A young person's record"})
+    referral_id = fields.UUID(metadata={"description": "Another open referral"})
+    match = fields.String(
+        required=True,
+        validate=validate.OneOf(("name_and_date_of_birth",)),
+        metadata={"description": "What matched (names ignore case and accents)"},
+    )
+    status = fields.String(
+        allow_none=True, metadata={"description": "The record's status (active, exited, ...)"}
+    )
+
+    @post_dump
+    def _name_one_record(self, data, **kwargs):
+        # Each names either a young person or a referral: the other is absent, not null.
+        return {name: value for name, value in data.items() if value is not None}
+
+
+class ReferralDetailSchema(ReferralSchema):
+    """One referral, as a coordinator reads it, with the records it may duplicate."""
+
+    possible_duplicates = fields.List(fields.Nested(PossibleDuplicateSchema))
+
+
 class ReferralQueryArgsSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(REFERRAL_STATUSES))
 
@@ -77,16 +103,26 @@ class DecisionSchema(StrictSchema):
             "(reporting off and sharing on unless given)"
         },
     )
+    link_to_young_person_id = fields.UUID(
+        allow_none=True,
+        metadata={
+            "description": "On accepting: the young person is already known (see "
+            "possible_duplicates); the referral joins that record instead of enrolling anyone "
+            "new, and one who had left becomes active again"
+        },
+    )
 
 
 class EnrolmentSchema(Schema):
     young_person_id = fields.UUID(required=True)
     activation_code = fields.String(
         required=True,
+        allow_none=True,
         metadata={
-            "description": "Give it to the young person; it is shown only once",
+            "description": "Give it to the young person; it is shown only once. Null when "
+            "the referral joined a record whose account is activated already",
             "example": "7KQM-2XPA-H9TD",
         },
     )
-    activation_code_expires_at = AwareDateTime(required=True)
+    activation_code_expires_at = AwareDateTime(required=True, allow_none=True)
     referral = fields.Nested(ReferralSchema, required=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -247,3 +248,23 @@ def test_declined_referrals_are_anonymised_after_the_retention_period(as_role, p
     assert (gone.first_name, gone.risk_notes, gone.reason) == ("Erased", None, "")
     assert gone.referrer_type == "teacher"  # the anonymous fact stays
     assert db.get(Referral, uuid.UUID(fresh["id"])).first_name == "Jordan"
+
+
+def test_the_access_log_is_paginated_like_every_list(lived_in, count_queries):
+    _, mentor, person_id, young_person = lived_in
+    for _ in range(5):
+        mentor.get(f"/api/v1/young-people/{person_id}")
+    whole = young_person.get("/api/v1/me/access-log?page_size=100")
+    total = json.loads(whole.headers["X-Pagination"])["total"]
+    assert total == len(whole.get_json()) >= 6
+    first = young_person.get("/api/v1/me/access-log?page_size=2")
+    second = young_person.get("/api/v1/me/access-log?page_size=2&page=2")
+    assert len(first.get_json()) == 2 and len(second.get_json()) == 2
+    assert first.get_json() + second.get_json() == whole.get_json()[:4]
+    assert json.loads(first.headers["X-Pagination"])["total"] == total
+    assert young_person.get("/api/v1/me/access-log?page_size=101").status_code == 422
+    with count_queries() as small:
+        young_person.get("/api/v1/me/access-log?page_size=2")
+    with count_queries() as large:
+        young_person.get("/api/v1/me/access-log?page_size=100")
+    assert small.count == large.count <= 4

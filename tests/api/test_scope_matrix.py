@@ -1,7 +1,7 @@
 """Every role against every referral and young-person endpoint, in and out of scope.
 
 Out of scope is 404 (existence does not leak); a record the caller can see but may not
-change is 403; a role that may never use a collection endpoint is 403.
+change is 403; a role that may never use an endpoint is 403, whatever the id.
 """
 
 from __future__ import annotations
@@ -254,8 +254,37 @@ MATRIX = {
     ("POST", "/referrals"): [403, 201, 201, 403, 403, 403, 403, 403],
     ("GET", "/young-people"): [200, 403, 403, 200, 200, 403, 403, 403],
     ("GET", "/audit"): [403, 403, 403, 403, 403, 200, 403, 403],
+    ("GET", "/young-people/{young_person_id}/status-history"): [
+        200,
+        404,
+        404,
+        200,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("GET", "/young-people/{young_person_id}/handovers"): [200, 404, 404, 200, 404, 404, 404, 404],
+    ("POST", "/young-people/{young_person_id}/assignments/{assignment_id}/end"): [
+        200,
+        404,
+        404,
+        403,
+        404,
+        404,
+        404,
+        404,
+    ],
+    ("GET", "/me/help-requests"): [403, 403, 403, 403, 403, 403, 200, 200],
     ("GET", "/users"): [403, 403, 403, 403, 403, 200, 403, 403],
 }
+
+# A referrer or an admin may never use a route about a young person's case: 403 whatever
+# the id (a young person finds nothing there: their own record is under /me).
+for (_method, _path), _statuses in MATRIX.items():
+    if _path.startswith(("/young-people/{young_person_id}", "/alerts/{alert_id}")):
+        for _role in ("referrer", "other_referrer", "admin"):
+            _statuses[ROLES.index(_role)] = 403
 
 BODIES = {
     "/referrals/{referral_id}/decision": {"decision": "accept"},

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from scheduler import jobs
 from scheduler.jobs import run_all_once, run_sweep
@@ -41,6 +41,9 @@ def add_device(db, user_id: uuid.UUID, platform: str = "android", token: str | N
 def young_person(as_role, programme, db):
     _, caller = programme.young_person(as_role("coordinator"))
     add_device(db, caller.user.id)
+    # Start from an empty outbox: enrolling told the coordinator and the referrer.
+    db.execute(delete(Notification))
+    db.commit()
     return caller
 
 
@@ -70,6 +73,7 @@ def book_many(db, young_person, mentor, count: int) -> datetime:
                 "young_person_response": "pending",
                 "created_by_id": mentor.user.id,
                 "sequence": 0,
+                "timing_sequence": 0,
                 "version": 1,
                 "created_at": datetime.now(UTC),
                 "updated_at": datetime.now(UTC),

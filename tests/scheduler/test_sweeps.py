@@ -195,8 +195,17 @@ class TestEscalation:
         escalated = coordinator.get("/api/v1/alerts?kind=urgent_help_unacknowledged").get_json()
         assert len(escalated) == 1 and escalated[0]["urgent"] is True
         for staff in (coordinator, second_coordinator):
-            kinds = [n["data"]["kind"] for n in staff.get("/api/v1/me/notifications").get_json()]
+            kinds = [
+                n["data"]["kind"]
+                for n in staff.get("/api/v1/me/notifications").get_json()
+                if n["kind"] == "alert"
+            ]
             assert kinds.count("urgent_help_unacknowledged") == 1
+        # The mentor was told of the alert itself, not of its escalation.
+        mentor_kinds = [
+            n["data"].get("kind") for n in mentor.get("/api/v1/me/notifications").get_json()
+        ]
+        assert mentor_kinds == ["urgent_help"]
 
     def test_an_acknowledged_alert_does_not_escalate(self, setting, context, db):
         coordinator, _, _, young_person = setting

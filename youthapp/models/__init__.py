@@ -1,6 +1,12 @@
 """The programme's records, one module per area; importing this package registers them all."""
 
-from youthapp.models.alerts import ALERT_KINDS, ALERT_STATUSES, URGENT_KINDS, Alert
+from youthapp.models.alerts import (
+    ALERT_KINDS,
+    ALERT_RESOLUTIONS,
+    ALERT_STATUSES,
+    URGENT_KINDS,
+    Alert,
+)
 from youthapp.models.appointments import (
     APPOINTMENT_MODES,
     APPOINTMENT_STATUSES,
@@ -20,7 +26,14 @@ from youthapp.models.checkins import (
 from youthapp.models.devices import PLATFORMS, Device
 from youthapp.models.idempotency import IdempotencyKey
 from youthapp.models.notifications import DELIVERY_STATUSES, NOTIFICATION_KINDS, Notification
-from youthapp.models.people import YOUNG_PERSON_STATUSES, Assignment, YoungPerson
+from youthapp.models.people import (
+    ASSIGNMENT_END_REASONS,
+    YOUNG_PERSON_STATUSES,
+    Assignment,
+    Handover,
+    StatusChange,
+    YoungPerson,
+)
 from youthapp.models.plans import (
     GOAL_STATUSES,
     SAFETY_PLAN_SECTIONS,
@@ -44,6 +57,10 @@ __all__ = [
     "CheckInSchedule",
     "SafetyTimer",
     "ALERT_KINDS",
+    "ALERT_RESOLUTIONS",
+    "ASSIGNMENT_END_REASONS",
+    "Handover",
+    "StatusChange",
     "ALERT_STATUSES",
     "APPOINTMENT_MODES",
     "APPOINTMENT_STATUSES",

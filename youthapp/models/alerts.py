@@ -21,6 +21,15 @@ ALERT_KINDS = (
 )
 URGENT_KINDS = ("urgent_help", "feeling_unsafe", "safety_timer_expired")
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
+# How an alert was closed: by a person, or by the facts (a late "I'm safe", attendance
+# corrected, a late check-in, the young person leaving the programme).
+ALERT_RESOLUTIONS = (
+    "staff",
+    "all_clear",
+    "attendance_corrected",
+    "checked_in_late",
+    "young_person_exited",
+)
 
 
 class Alert(IdMixin, TimestampMixin, Base):
@@ -46,6 +55,7 @@ class Alert(IdMixin, TimestampMixin, Base):
     acknowledged_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(String(30))
     resolution_note: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None]
     # When staff were last told: a burst of urgent presses folds into one alert, and staff

@@ -59,6 +59,9 @@ class Appointment(IdMixin, TimestampMixin, Base):
     timing_set_at: Mapped[datetime] = mapped_column(default=utcnow)
     # iCalendar SEQUENCE: rises with each change the young person's calendar must show.
     sequence: Mapped[int] = mapped_column(default=0)
+    # The SEQUENCE when the time was last set: reminders are keyed by it, so a change that
+    # is not to the time (a new mentor, a new place) does not send a reminder again.
+    timing_sequence: Mapped[int] = mapped_column(default=0)
     version: Mapped[int] = mapped_column(default=1)
 
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], lazy="raise")

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from youthapp.db import Base, IdMixin, TimestampMixin
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TIMER_STATUSES = ("running", "safe")
+# "stopped": ended for them when their support was paused or they left the programme.
+TIMER_STATUSES = ("running", "safe", "stopped")
 
 
 class CheckIn(IdMixin, TimestampMixin, Base):
@@ -84,7 +85,7 @@ class SafetyTimer(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "safety_timers"
     __table_args__ = (
-        CheckConstraint("status IN ('running', 'safe')", name="status"),
+        CheckConstraint("status IN ('running', 'safe', 'stopped')", name="status"),
         # At most one running timer per young person.
         Index(
             "uq_safety_timers_running",

@@ -22,6 +22,9 @@ NOTIFICATION_KINDS = (
     "plan_updated",
     "plan_review_due",
     "alert",
+    "help_seen",
+    "referral_submitted",
+    "referral_decided",
 )
 
 

@@ -5,23 +5,31 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from youthapp.db import Base, IdMixin, TimestampMixin
 from youthapp.models.users import MENTOR_SPECIALTIES, User
 
 YOUNG_PERSON_STATUSES = ("active", "paused", "exited")
+# Why an assignment ended: by a coordinator (with or without a handover), or because the
+# young person left the programme.
+ASSIGNMENT_END_REASONS = ("ended", "handover", "exited")
 
 
 class YoungPerson(IdMixin, TimestampMixin, Base):
     __tablename__ = "young_people"
-    __table_args__ = (CheckConstraint("status IN ('active', 'paused', 'exited')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'paused', 'exited')", name="status"),
+        Index("ix_young_people_match", "match_key", "date_of_birth"),
+    )
 
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     # Lower-cased "first last" for search by name without a function index.
     search_name: Mapped[str] = mapped_column(String(201), index=True)
+    # The name folded for finding the same person referred again (vocabulary.name_match_key).
+    match_key: Mapped[str] = mapped_column(String(202))
     date_of_birth: Mapped[date]
     borough: Mapped[str] = mapped_column(String(40))
     phone: Mapped[str | None] = mapped_column(String(30))
@@ -90,6 +98,7 @@ class Assignment(IdMixin, Base):
     ended_at: Mapped[datetime | None]
     assigned_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     ended_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
 
     young_person: Mapped[YoungPerson] = relationship(back_populates="assignments", lazy="raise")
     mentor: Mapped[User] = relationship(foreign_keys=[mentor_id], lazy="raise")
@@ -97,3 +106,35 @@ class Assignment(IdMixin, Base):
     @property
     def is_live(self) -> bool:
         return self.ended_at is None
+
+
+class StatusChange(IdMixin, Base):
+    """One change of a young person's status, kept for the case history."""
+
+    __tablename__ = "status_changes"
+    __table_args__ = (Index("ix_status_changes_young_person", "young_person_id", "changed_at"),)
+
+    young_person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("young_people.id"))
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime]
+
+
+class Handover(IdMixin, Base):
+    """A mentor's assignment ended by a coordinator: to whom the work went (if anyone),
+    what happened to the appointments, and a staff-only note."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_young_person", "young_person_id", "created_at"),)
+
+    young_person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("young_people.id"))
+    assignment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("assignments.id"))
+    from_mentor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    to_mentor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Staff-only: what the next mentor should know.
+    note: Mapped[str | None] = mapped_column(Text)
+    appointments_moved: Mapped[int] = mapped_column(default=0)
+    appointments_cancelled: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]

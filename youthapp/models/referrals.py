@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from youthapp.db import Base, IdMixin, TimestampMixin
@@ -20,6 +20,7 @@ class Referral(IdMixin, TimestampMixin, Base):
             "status IN ('submitted', 'accepted', 'declined', 'withdrawn')", name="status"
         ),
         CheckConstraint("consent_obtained", name="consent_obtained"),
+        Index("ix_referrals_match", "match_key", "date_of_birth"),
     )
 
     referrer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
@@ -28,6 +29,8 @@ class Referral(IdMixin, TimestampMixin, Base):
     organisation: Mapped[str] = mapped_column(String(200))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
+    # The name folded for finding the same person referred again (vocabulary.name_match_key).
+    match_key: Mapped[str] = mapped_column(String(202))
     date_of_birth: Mapped[date]
     borough: Mapped[str] = mapped_column(String(40))
     phone: Mapped[str | None] = mapped_column(String(30))
@@ -41,9 +44,10 @@ class Referral(IdMixin, TimestampMixin, Base):
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     withdrawn_at: Mapped[datetime | None]
-    # Set when accepted: the young person enrolled from this referral.
+    # Set when accepted: the young person enrolled from this referral, or the existing record
+    # it was linked to (one young person referred again has several referrals).
     young_person_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("young_people.id"), unique=True
+        ForeignKey("young_people.id"), index=True
     )
 
     @property

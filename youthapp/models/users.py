@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import ClassVar
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
@@ -70,6 +71,10 @@ class User(IdMixin, TimestampMixin, Base):
     quiet_hours_end: Mapped[time | None] = mapped_column(Time())
     language: Mapped[str] = mapped_column(String(35), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+
+    # Not a column: for a young person's account, the status of their case (active, paused,
+    # exited), read with the user when a request is authenticated (services.auth).
+    case_status: ClassVar[str | None] = None
 
     @property
     def is_staff(self) -> bool:

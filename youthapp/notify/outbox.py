@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -69,6 +69,23 @@ def withdraw_unsent(session: Session, subject_id: uuid.UUID, kinds: Sequence[str
             Notification.delivery_status == "pending",
         )
     )
+
+
+def withdraw_pending_to(
+    session: Session, user_id: uuid.UUID, scheduled: Sequence[str], *, everything: bool = False
+) -> None:
+    """Take back what has not been pushed to `user_id` yet: their support was paused or
+    closed. Scheduled messages (`scheduled` kinds: reminders, prompts) go altogether; with
+    `everything`, the rest that is not urgent stays in their inbox but is never pushed."""
+    pending = (Notification.user_id == user_id, Notification.delivery_status == "pending")
+    session.execute(delete(Notification).where(*pending, Notification.kind.in_(scheduled)))
+    if everything:
+        session.execute(
+            update(Notification)
+            .where(*pending, Notification.urgent.is_(False))
+            .values(delivery_status="withdrawn")
+            .execution_options(synchronize_session=False)
+        )
 
 
 def refresh_statistics(engine: Engine) -> None:

@@ -4,7 +4,7 @@ coordinators, acknowledged and resolved by them, and never shown to the young pe
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session
 
 from youthapp import access, audit
 from youthapp.errors import Conflict, NotFound
-from youthapp.models import URGENT_KINDS, Alert, Assignment, User
+from youthapp.models import URGENT_KINDS, Alert, Notification, User
 from youthapp.services import notifications
 
 ESCALATION = "urgent_help_unacknowledged"
+# A young person's own urgent alerts: what they see as their help requests, and what tells
+# them when it has been seen.
+HELP_REQUEST_KINDS = URGENT_KINDS
 # A burst of presses within this pause is one message to staff, not one per press.
 RENOTIFY_AFTER = timedelta(minutes=5)
 
@@ -87,51 +90,97 @@ def raise_alert(
     return alert
 
 
-def _notify_staff(
-    session: Session, alert: Alert, now: datetime, *, all_clear: bool = False
-) -> None:
+def _notify_staff(session: Session, alert: Alert, now: datetime) -> None:
     alert.last_notified_at = now
-    for recipient in staff_to_alert(session, alert.young_person_id):
+    recipients = (
+        access.escalation_recipients(alert.young_person_id)
+        if alert.kind == ESCALATION
+        else access.staff_in_scope(alert.young_person_id)
+    )
+    for recipient in session.scalars(recipients):
         notifications.notify(
             session,
             recipient,
             "alert",
             now=now,
-            data={
-                "alert_id": str(alert.id),
-                "kind": alert.kind,
-                **({"all_clear": True} if all_clear else {}),
-            },
-            template="all_clear" if all_clear else "alert",
+            subject_id=alert.id,
+            data={"alert_id": str(alert.id), "kind": alert.kind},
             kind_label=alert.kind,
         )
 
 
-def staff_to_alert(session: Session, young_person_id: uuid.UUID) -> list[User]:
-    """The young person's live mentors and every active coordinator."""
-    mentors = select(Assignment.mentor_id).where(
-        Assignment.young_person_id == young_person_id, Assignment.ended_at.is_(None)
-    )
-    return list(
-        session.scalars(
-            select(User)
-            .where(
-                User.is_active.is_(True),
-                (User.role == access.COORDINATOR)
-                | (User.id.in_(mentors) & (User.role == access.MENTOR)),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def all_clear(session: Session, alert_id: uuid.UUID, *, now: datetime) -> None:
-    """The young person is safe after all: tell everyone who got the alert."""
-    alert = session.get(Alert, alert_id)
+    """The young person is safe after all: the alert and its escalation are resolved, so
+    nothing escalates afterwards, and everyone who was told of either (and may still be
+    told of this young person) gets an all clear."""
+    alert = session.scalar(select(Alert).where(Alert.id == alert_id).with_for_update())
     if alert is None or alert.all_clear_at is not None:
         return
-    alert.all_clear_at = alert.updated_at = now
-    _notify_staff(session, alert, now, all_clear=True)
+    alert.all_clear_at = now
+    escalations = list(
+        session.scalars(select(Alert).where(Alert.kind == ESCALATION, Alert.subject_id == alert.id))
+    )
+    for closed in (alert, *escalations):
+        resolve_by_facts(session, closed, "all_clear", now=now)
+    told = select(Notification.user_id).where(
+        Notification.kind == "alert",
+        Notification.subject_id.in_([closed.id for closed in (alert, *escalations)]),
+    )
+    in_scope = access.staff_in_scope(alert.young_person_id).where(User.id.in_(told))
+    for recipient in session.scalars(in_scope):
+        notifications.notify(
+            session,
+            recipient,
+            "alert",
+            now=now,
+            subject_id=alert.id,
+            data={"alert_id": str(alert.id), "kind": alert.kind, "all_clear": True},
+            template="all_clear",
+            kind_label=alert.kind,
+        )
+
+
+def resolve_by_facts(session: Session, alert: Alert, resolution: str, *, now: datetime) -> None:
+    """Close an alert that the facts answered (no person resolved it, so no resolver)."""
+    if alert.status == "resolved":
+        return
+    alert.status, alert.resolution = "resolved", resolution
+    alert.resolved_at, alert.resolved_by_id = now, None
+    alert.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        None,
+        "alert.resolved",
+        young_person_id=alert.young_person_id,
+        subject=("alert", alert.id),
+        details={"resolution": resolution},
+        now=now,
+    )
+
+
+def resolve_open(
+    session: Session,
+    young_person_id: uuid.UUID,
+    resolution: str,
+    *,
+    now: datetime,
+    kinds: Collection[str] | None = None,
+    dedupe_key: str | None = None,
+) -> list[Alert]:
+    """Resolve the young person's open or acknowledged alerts of `kinds` (or the one with
+    `dedupe_key`) by the facts; returns them."""
+    query = select(Alert).where(
+        Alert.young_person_id == young_person_id, Alert.status != "resolved"
+    )
+    if kinds is not None:
+        query = query.where(Alert.kind.in_(kinds))
+    if dedupe_key is not None:
+        query = query.where(Alert.dedupe_key == dedupe_key)
+    resolved = list(session.scalars(query.order_by(Alert.created_at).with_for_update()))
+    for alert in resolved:
+        resolve_by_facts(session, alert, resolution, now=now)
+    return resolved
 
 
 def alerts_query(
@@ -171,24 +220,54 @@ def view_alert(session: Session, actor: User, alert_id: uuid.UUID) -> Alert:
 
 
 def acknowledge(session: Session, actor: User, alert_id: uuid.UUID, *, now: datetime) -> Alert:
-    """Someone is on it. Acknowledging again changes nothing; a resolved alert is closed."""
+    """Someone is on it. Acknowledging again changes nothing; a resolved alert is closed.
+    Acknowledging an escalation acknowledges the alert that went unanswered too."""
     alert = find_alert(session, actor, alert_id)
     if alert.status == "resolved":
         raise Conflict("This alert is already resolved.")
     if alert.status == "open":
-        alert.status = "acknowledged"
-        alert.acknowledged_at, alert.acknowledged_by_id = now, actor.id
-        alert.updated_at = now
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "alert.acknowledged",
-            young_person_id=alert.young_person_id,
-            subject=("alert", alert.id),
-            now=now,
-        )
+        _acknowledge(session, actor, alert, now)
+        if alert.kind == ESCALATION and alert.subject_id is not None:
+            unanswered = session.scalar(
+                select(Alert).where(Alert.id == alert.subject_id, Alert.status == "open")
+            )
+            if unanswered is not None:
+                _acknowledge(session, actor, unanswered, now)
     return alert
+
+
+def _acknowledge(session: Session, actor: User, alert: Alert, now: datetime) -> None:
+    alert.status = "acknowledged"
+    alert.acknowledged_at, alert.acknowledged_by_id = now, actor.id
+    alert.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "alert.acknowledged",
+        young_person_id=alert.young_person_id,
+        subject=("alert", alert.id),
+        now=now,
+    )
+    _tell_help_seen(session, alert, now)
+
+
+def _tell_help_seen(session: Session, alert: Alert, now: datetime) -> None:
+    """The young person who asked for help hears that someone has seen it."""
+    if alert.kind not in HELP_REQUEST_KINDS:
+        return
+    young_person = session.scalar(
+        select(User).where(User.young_person_id == alert.young_person_id, User.is_active.is_(True))
+    )
+    if young_person is not None:
+        notifications.notify(
+            session,
+            young_person,
+            "help_seen",
+            now=now,
+            subject_id=alert.id,
+            data={"help_request_id": str(alert.id)},
+        )
 
 
 def resolve(
@@ -199,7 +278,8 @@ def resolve(
         raise Conflict("This alert is already resolved.")
     if alert.acknowledged_at is None:
         alert.acknowledged_at, alert.acknowledged_by_id = now, actor.id
-    alert.status = "resolved"
+        _tell_help_seen(session, alert, now)
+    alert.status, alert.resolution = "resolved", "staff"
     alert.resolved_at, alert.resolved_by_id, alert.resolution_note = now, actor.id, note
     alert.updated_at = now
     session.flush()
@@ -212,3 +292,17 @@ def resolve(
         now=now,
     )
     return alert
+
+
+def help_requests_query(actor: User) -> Select[tuple[Alert]]:
+    """The young person's own calls for help, newest first (the view leaves out what staff
+    wrote and who they are)."""
+    access.require_role(actor, access.YOUNG_PERSON)
+    return (
+        select(Alert)
+        .where(
+            Alert.young_person_id == actor.young_person_id,
+            Alert.kind.in_(HELP_REQUEST_KINDS),
+        )
+        .order_by(Alert.created_at.desc(), Alert.id)
+    )

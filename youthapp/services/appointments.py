@@ -140,7 +140,7 @@ def book(session: Session, actor: User, data: Mapping[str, Any], *, now: datetim
         now=now,
     )
     if appointment.starts_at > now:  # one recorded after the fact needs no message
-        _tell_young_person(session, appointment, "appointment_booked", now)
+        tell_young_person(session, appointment, "appointment_booked", now)
     return appointment
 
 
@@ -175,6 +175,8 @@ def update(
         appointment.response_message = appointment.responded_at = None
     if set(SIGNIFICANT) & set(changed):
         appointment.sequence += 1
+    if {"starts_at", "duration_minutes"} & set(changed):
+        appointment.timing_sequence = appointment.sequence
     appointment.updated_at = now
     session.flush()
     audit.record(
@@ -187,7 +189,7 @@ def update(
         now=now,
     )
     if set(SIGNIFICANT) & set(changed):
-        _tell_young_person(session, appointment, "appointment_changed", now)
+        tell_young_person(session, appointment, "appointment_changed", now)
     return appointment
 
 
@@ -199,21 +201,7 @@ def cancel(
         raise Forbidden()
     if appointment.status != "scheduled":
         raise Conflict(f"This appointment is already {appointment.status}.")
-    appointment.status = "cancelled"
-    appointment.cancelled_at, appointment.cancelled_by_id = now, actor.id
-    outbox.withdraw_unsent(session, appointment.id, ["appointment_reminder"])
-    appointment.cancel_reason = reason
-    appointment.sequence += 1
-    appointment.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "appointment.cancelled",
-        young_person_id=appointment.young_person_id,
-        subject=("appointment", appointment.id),
-        now=now,
-    )
+    close_as_cancelled(session, appointment, by=actor, reason=reason, now=now)
     if actor.role == access.YOUNG_PERSON:
         notifications.notify(
             session,
@@ -224,7 +212,7 @@ def cancel(
             when=describe_local(appointment.starts_at, appointment.mentor.timezone),
         )
     else:
-        _tell_young_person(session, appointment, "appointment_cancelled", now)
+        tell_young_person(session, appointment, "appointment_cancelled", now)
         if actor.id != appointment.mentor_id:
             notifications.notify(
                 session,
@@ -235,6 +223,73 @@ def cancel(
                 when=describe_local(appointment.starts_at, appointment.mentor.timezone),
             )
     return appointment
+
+
+def close_as_cancelled(
+    session: Session, appointment: Appointment, *, by: User, reason: str, now: datetime
+) -> None:
+    """Cancel it and take back its unsent reminders; who is told is the caller's choice."""
+    appointment.status = "cancelled"
+    appointment.cancelled_at, appointment.cancelled_by_id = now, by.id
+    outbox.withdraw_unsent(session, appointment.id, ["appointment_reminder"])
+    appointment.cancel_reason = reason
+    appointment.sequence += 1
+    appointment.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        by,
+        "appointment.cancelled",
+        young_person_id=appointment.young_person_id,
+        subject=("appointment", appointment.id),
+        now=now,
+    )
+
+
+def move_to_mentor(
+    session: Session, actor: User, appointment: Appointment, mentor: User, *, now: datetime
+) -> None:
+    """Hand the appointment to another mentor, same time and place; the young person is
+    told and their calendar shows the change."""
+    appointment.mentor_id, appointment.mentor = mentor.id, mentor
+    _refuse_double_booking(session, appointment)
+    appointment.sequence += 1
+    appointment.updated_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "appointment.updated",
+        young_person_id=appointment.young_person_id,
+        subject=("appointment", appointment.id),
+        details={"fields": ["mentor_id"]},
+        now=now,
+    )
+    tell_young_person(session, appointment, "appointment_changed", now)
+
+
+def upcoming(
+    session: Session,
+    young_person_id: uuid.UUID,
+    *,
+    now: datetime,
+    mentor_id: uuid.UUID | None = None,
+) -> list[Appointment]:
+    """The young person's appointments still to come (with one mentor, if given), locked
+    for the change about to be made to them."""
+    query = (
+        select(Appointment)
+        .where(
+            Appointment.young_person_id == young_person_id,
+            Appointment.status == "scheduled",
+            Appointment.starts_at > now,
+        )
+        .options(joinedload(Appointment.mentor))
+        .order_by(Appointment.starts_at, Appointment.id)
+    )
+    if mentor_id is not None:
+        query = query.where(Appointment.mentor_id == mentor_id)
+    return list(session.scalars(query.with_for_update(of=Appointment)).unique())
 
 
 def respond(
@@ -286,7 +341,15 @@ def record_attendance(
         subject=("appointment", appointment.id),
         now=now,
     )
-    if not attended:
+    if attended:
+        alerts.resolve_open(
+            session,
+            appointment.young_person_id,
+            "attendance_corrected",
+            dedupe_key=f"missed_appointment:{appointment.id}",
+            now=now,
+        )
+    else:
         alerts.raise_alert(
             session,
             appointment.young_person_id,
@@ -348,7 +411,7 @@ def _refuse_double_booking(session: Session, appointment: Appointment) -> None:
         raise Conflict(f"The {who} already has an appointment at that time.")
 
 
-def _tell_young_person(
+def tell_young_person(
     session: Session, appointment: Appointment, kind: str, now: datetime
 ) -> None:
     recipient = session.scalar(

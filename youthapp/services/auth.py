@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from youthapp import audit
 from youthapp.errors import Unauthenticated
-from youthapp.models import AuthSession, RefreshToken, User
+from youthapp.models import AuthSession, RefreshToken, User, YoungPerson
 from youthapp.services import throttle
 from youthapp.services.passwords import PasswordHashing
 
@@ -145,8 +145,9 @@ def _live_session(
     session: Session, session_id: uuid.UUID, now: datetime
 ) -> tuple[User, AuthSession]:
     row = session.execute(
-        select(User, AuthSession)
+        select(User, AuthSession, YoungPerson.status)
         .join(AuthSession, AuthSession.user_id == User.id)
+        .outerjoin(YoungPerson, YoungPerson.id == User.young_person_id)
         .where(
             AuthSession.id == session_id,
             AuthSession.revoked_at.is_(None),
@@ -156,7 +157,9 @@ def _live_session(
     ).one_or_none()
     if row is None:
         raise Unauthenticated("This sign-in has ended. Sign in again.")
-    return row[0], row[1]
+    user, auth_session, case_status = row
+    user.case_status = case_status
+    return user, auth_session
 
 
 def _parse_id(value: object) -> uuid.UUID:

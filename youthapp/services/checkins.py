@@ -1,8 +1,9 @@
 """Check-ins: "how are you, are you safe?" from a young person, on a bad signal if need be.
 
 Nothing a young person sends is lost or doubled: a retried `client_ref` is the first
-check-in. An urgent one (needs help, or not feeling safe) raises its alert in the same
-transaction that stores it, and the staff in scope are told at once.
+check-in. An urgent one (needs help, or not feeling safe) raises one alert in the same
+transaction that stores it, and the staff in scope are told at once; any check-in answers
+a check-in missed earlier that day.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
-from youthapp.models import CheckIn, User
+from youthapp.errors import Forbidden
+from youthapp.models import Alert, CheckIn, User
 from youthapp.services import alerts, people
 
 
@@ -33,6 +36,11 @@ def submit(
     """Store a check-in; returns (check-in, created). A repeated client_ref returns the
     first check-in, unchanged, with created False."""
     access.require_role(actor, access.YOUNG_PERSON)
+    if people.case_status(session, actor) == "exited" and not data["needs_help"]:
+        raise Forbidden(
+            "You have left the programme, so check-ins are closed. If you need help now, "
+            "press the help button: it always reaches the team."
+        )
     young_person_id = actor.young_person_id
     earlier = _by_client_ref(session, young_person_id, data["client_ref"])
     if earlier is not None:
@@ -57,36 +65,46 @@ def submit(
             session.flush()
     except IntegrityError:
         return _by_client_ref(session, young_person_id, data["client_ref"]), False
-    raised = []
-    if check_in.needs_help:
-        raised.append(
-            alerts.raise_alert(
-                session,
-                young_person_id,
-                "urgent_help",
-                now=now,
-                fold=True,
-                summary='Pressed "I need help now"',
-                subject=("check_in", check_in.id),
-                details=_alert_details(check_in),
-            )
-        )
-    if not check_in.feeling_safe:
-        raised.append(
-            alerts.raise_alert(
-                session,
-                young_person_id,
-                "feeling_unsafe",
-                now=now,
-                fold=True,
-                summary="Said they do not feel safe",
-                subject=("check_in", check_in.id),
-                details=_alert_details(check_in),
-            )
-        )
-    check_in.alert_ids = [str(alert.id) for alert in raised]
+    alert = _raise_alert(session, check_in, now)
+    check_in.alert_ids = [str(alert.id)] if alert is not None else []
     session.flush()
+    _resolve_missed_today(session, actor, now)
     return check_in, True
+
+
+def _raise_alert(session: Session, check_in: CheckIn, now: datetime) -> Alert | None:
+    """At most one alert per check-in: needing help now says more than not feeling safe."""
+    if check_in.needs_help:
+        kind, summary = "urgent_help", 'Pressed "I need help now"'
+    elif not check_in.feeling_safe:
+        kind, summary = "feeling_unsafe", "Said they do not feel safe"
+    else:
+        return None
+    return alerts.raise_alert(
+        session,
+        check_in.young_person_id,
+        kind,
+        now=now,
+        fold=True,
+        summary=summary,
+        subject=("check_in", check_in.id),
+        details=_alert_details(check_in),
+    )
+
+
+def _resolve_missed_today(session: Session, actor: User, now: datetime) -> None:
+    """A check-in on the same day (the young person's day) answers a missed one."""
+    today = now.astimezone(ZoneInfo(actor.timezone)).date()
+    for alert in session.scalars(
+        select(Alert).where(
+            Alert.young_person_id == actor.young_person_id,
+            Alert.kind == "missed_check_in",
+            Alert.status != "resolved",
+        )
+    ):
+        due = datetime.fromisoformat(alert.details["due_at"])
+        if due.astimezone(ZoneInfo(actor.timezone)).date() == today:
+            alerts.resolve_by_facts(session, alert, "checked_in_late", now=now)
 
 
 def _alert_details(check_in: CheckIn) -> dict[str, Any]:

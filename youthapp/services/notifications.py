@@ -13,8 +13,9 @@ from youthapp.errors import NotFound
 from youthapp.models import Notification, User
 from youthapp.notify import outbox
 
-# Messages staff must see now: pushed at once, whatever the hour.
-URGENT_KINDS = ("alert",)
+# Pushed at once, whatever the hour: alerts staff must see now, and the word to a young
+# person who asked for help that someone has seen it (never held by quiet hours).
+URGENT_KINDS = ("alert", "help_seen")
 
 # What a lock screen may show. A phone can be read by someone dangerous, so unless the young
 # person turned discreet mode off, nothing names the programme, a mentor's role or a place.
@@ -32,6 +33,9 @@ WORDING: dict[str, tuple[str, str]] = {
     # Staff phones can be read by others too: alerts name no young person.
     "alert": ("New alert", "A young person needs attention ({kind_label}). Open the app."),
     "all_clear": ("All clear", "A young person you were alerted about is safe ({kind_label})."),
+    "help_seen": ("We've seen it", "Someone from your team has seen your request and is on it."),
+    "referral_submitted": ("New referral", "A new referral is waiting to be triaged."),
+    "referral_decided": ("Referral decided", "A referral you made has been {status}."),
 }
 
 

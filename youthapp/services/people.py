@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from youthapp import access, audit
 from youthapp.errors import Conflict, InvalidInput, NotFound
 from youthapp.models import Assignment, User, YoungPerson
+from youthapp.services import status
 from youthapp.vocabulary import canonical_borough
 
 _LIVE_MENTORS = selectinload(
@@ -41,6 +42,14 @@ def own_or_in_scope(session: Session, actor: User, young_person_id: uuid.UUID | 
         access.require_role(actor, access.YOUNG_PERSON)
         return actor.young_person_id
     return find_young_person(session, actor, young_person_id).id
+
+
+def case_status(session: Session, young_person: User) -> str:
+    """The status of a young person's case, as read when their request was authenticated
+    (or from the database for an account loaded otherwise)."""
+    return young_person.case_status or session.scalar(
+        select(YoungPerson.status).where(YoungPerson.id == young_person.young_person_id)
+    )
 
 
 def young_people_query(
@@ -84,6 +93,8 @@ def update_young_person(
     young_person = find_young_person(session, actor, young_person_id, with_mentors=True)
     access.require_role(actor, access.COORDINATOR)
     changes = dict(changes)
+    new_status = changes.pop("status", None)
+    reason = changes.pop("status_reason", None)
     if "borough" in changes:
         changes["borough"] = canonical_borough(changes["borough"])
         if changes["borough"] is None:
@@ -96,9 +107,17 @@ def update_young_person(
     changed = [name for name, value in changes.items() if getattr(young_person, name) != value]
     for name in changed:
         setattr(young_person, name, changes[name])
-    if "status" in changed:
-        young_person.status_changed_at = now
-        young_person.exited_at = now if young_person.status == "exited" else None
+    if new_status is not None and status.change_status(
+        session, actor, young_person, new_status, reason=reason, now=now
+    ):
+        changed.append("status")
+        # Leaving ends the live assignments shown with the record: read them again.
+        young_person = session.scalar(
+            access.young_people_visible_to(actor)
+            .where(YoungPerson.id == young_person.id)
+            .options(_LIVE_MENTORS)
+            .execution_options(populate_existing=True)
+        )
     if changed:
         young_person.updated_at = now
         session.flush()
@@ -112,6 +131,19 @@ def update_young_person(
             now=now,
         )
     return young_person
+
+
+def status_history(session: Session, actor: User, young_person_id: uuid.UUID) -> list[Any]:
+    """The case's statuses, oldest first (staff in scope; audited)."""
+    young_person = find_young_person(session, actor, young_person_id)
+    audit.record(
+        session,
+        actor,
+        "status_history.viewed",
+        young_person_id=young_person.id,
+        subject=("young_person", young_person.id),
+    )
+    return status.history(session, young_person.id)
 
 
 def list_assignments(session: Session, actor: User, young_person_id: uuid.UUID) -> list[Assignment]:
@@ -141,6 +173,7 @@ def assign_mentor(
     mentor_id: uuid.UUID,
     *,
     now: datetime,
+    field: str = "mentor_id",
 ) -> Assignment:
     young_person = find_young_person(session, actor, young_person_id)
     access.require_role(actor, access.COORDINATOR)
@@ -153,7 +186,7 @@ def assign_mentor(
     )
     if mentor is None:
         raise InvalidInput(
-            "Choose an active mentor.", errors={"mentor_id": ["Not an active mentor's account."]}
+            "Choose an active mentor.", errors={field: ["Not an active mentor's account."]}
         )
     already = session.scalar(
         select(Assignment.id).where(
@@ -184,37 +217,6 @@ def assign_mentor(
         now=now,
     )
     return assignment
-
-
-def end_assignment(
-    session: Session,
-    actor: User,
-    young_person_id: uuid.UUID,
-    assignment_id: uuid.UUID,
-    *,
-    now: datetime,
-) -> None:
-    """End it (the row stays as history); the mentor loses access with their next request."""
-    young_person = find_young_person(session, actor, young_person_id)
-    access.require_role(actor, access.COORDINATOR)
-    assignment = session.scalar(
-        select(Assignment).where(
-            Assignment.id == assignment_id, Assignment.young_person_id == young_person.id
-        )
-    )
-    if assignment is None:
-        raise NotFound("No such assignment.")
-    if assignment.ended_at is None:
-        assignment.ended_at, assignment.ended_by_id = now, actor.id
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "assignment.ended",
-            young_person_id=young_person.id,
-            subject=("assignment", assignment.id),
-            now=now,
-        )
 
 
 def _escape_like(text: str) -> str:

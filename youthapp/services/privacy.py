@@ -4,11 +4,12 @@ erasure (on request, or when the retention period after they leave runs out)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, literal, select, update
+from sqlalchemy import Select, String, cast, delete, func, literal, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from youthapp import access, audit
@@ -24,18 +25,20 @@ from youthapp.models import (
     CheckInSchedule,
     Device,
     Goal,
+    Handover,
     IdempotencyKey,
     Notification,
     PlanChange,
     Referral,
     SafetyPlan,
     SafetyTimer,
+    StatusChange,
     Step,
     SupportPlan,
     User,
     YoungPerson,
 )
-from youthapp.services import people, plans
+from youthapp.services import alerts, people, plans
 
 # Every table that holds something about a young person, and where the export shows it —
 # or why it does not. A test walks the schema and fails on any table missing here.
@@ -57,9 +60,14 @@ EXPORT_COVERAGE: dict[str, str] = {
     "notifications": "notifications",
     "devices": "devices",
     "auth_sessions": "sign_ins",
+    "status_changes": "not exported: the case history staff keep (the status itself is in "
+    "young_person); through the data protection officer",
+    "handovers": "not exported: staff-only notes between mentors; through the data protection "
+    "officer",
     "audit_events": "access_log",
-    "alerts": "not exported: staff-only; a full subject access request goes through the "
-    "data protection officer",
+    # Their own calls for help, as the app shows them; the rest of an alert is staff-only,
+    # and a full subject access request goes through the data protection officer.
+    "alerts": "help_requests",
     "idempotency_keys": "not exported: a copy of answers already in this export, kept a day",
     "refresh_tokens": "not exported: secrets; the sign-ins they belong to are",
 }
@@ -70,7 +78,7 @@ STAFF_ONLY_HISTORY_FIELDS = frozenset({"staff_notes"})
 class Export:
     account: User
     young_person: YoungPerson
-    referral: Referral | None
+    referrals: list[Referral]
     assignments: list[Assignment]
     goals: list[Goal]
     plan_history: list[dict[str, Any]]
@@ -84,7 +92,13 @@ class Export:
     devices: list[Device]
     sign_ins: list[AuthSession]
     access_log: list[dict[str, Any]]
+    help_requests: list[Alert]
     exported_at: datetime
+
+    @property
+    def referral(self) -> Referral | None:
+        """The referral that brought them to the programme."""
+        return self.referrals[0] if self.referrals else None
 
 
 def export(session: Session, actor: User, *, now: datetime, show_names: bool) -> Export:
@@ -105,7 +119,7 @@ def export(session: Session, actor: User, *, now: datetime, show_names: bool) ->
     return Export(
         account=actor,
         young_person=young_person,
-        referral=session.scalar(select(Referral).where(Referral.young_person_id == person_id)),
+        referrals=own(Referral, Referral.created_at),
         assignments=list(
             session.scalars(
                 select(Assignment)
@@ -153,6 +167,7 @@ def export(session: Session, actor: User, *, now: datetime, show_names: bool) ->
             )
         ),
         access_log=access_log(session, actor, show_names=show_names),
+        help_requests=list(session.scalars(alerts.help_requests_query(actor))),
         exported_at=now,
     )
 
@@ -183,12 +198,11 @@ ACCESS_WORDS = {
 }
 
 
-def access_log(
-    session: Session, actor: User, *, show_names: bool, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """Which staff roles looked at or changed the young person's record, and when."""
+def access_log_query(actor: User) -> Select[tuple[AuditEvent, str | None]]:
+    """Which staff roles looked at or changed the young person's record, newest first, with
+    the name of who did it (shown only where the programme allows)."""
     access.require_role(actor, access.YOUNG_PERSON)
-    query = (
+    return (
         select(AuditEvent, User.display_name)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(
@@ -197,10 +211,14 @@ def access_log(
         )
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id)
     )
-    if limit:
-        query = query.limit(limit)
+
+
+def describe_access(
+    rows: Iterable[tuple[AuditEvent, str | None]], *, show_names: bool
+) -> list[dict[str, Any]]:
+    """The access log's entries in words a young person reads."""
     entries = []
-    for event, name in session.execute(query):
+    for event, name in rows:
         what, _, verb = event.action.partition(".")
         entry = {
             "at": event.occurred_at,
@@ -213,6 +231,11 @@ def access_log(
             entry["name"] = name
         entries.append(entry)
     return entries
+
+
+def access_log(session: Session, actor: User, *, show_names: bool) -> list[dict[str, Any]]:
+    """The whole access log, as the export holds it."""
+    return describe_access(session.execute(access_log_query(actor)), show_names=show_names)
 
 
 # --- erasure -----------------------------------------------------------------------------
@@ -289,6 +312,10 @@ def erase(
         .where(Alert.young_person_id == person)
         .values(summary="", details={}, resolution_note=None)
     )
+    session.execute(
+        update(StatusChange).where(StatusChange.young_person_id == person).values(reason=None)
+    )
+    session.execute(update(Handover).where(Handover.young_person_id == person).values(note=None))
     young_person = session.get(YoungPerson, person)
     birth_year = date(young_person.date_of_birth.year, 1, 1)  # age stays countable, no more
     session.execute(
@@ -297,6 +324,7 @@ def erase(
         .values(
             first_name="Erased",
             last_name="",
+            match_key="",
             date_of_birth=birth_year,
             phone=None,
             email=None,
@@ -306,6 +334,7 @@ def erase(
         )
     )
     young_person.first_name, young_person.last_name, young_person.search_name = "Erased", "", ""
+    young_person.match_key = ""
     young_person.phone = young_person.email = young_person.activation_code_hash = None
     young_person.activation_code_expires_at = None
     young_person.date_of_birth = birth_year
@@ -364,6 +393,7 @@ def erase_after_retention(
         .values(
             first_name="Erased",
             last_name="",
+            match_key="",
             phone=None,
             email=None,
             reason="",

@@ -8,22 +8,25 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
 from youthapp.config import Settings
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Referral, User, YoungPerson
-from youthapp.services import activation, people
-from youthapp.vocabulary import DOMAINS, canonical_borough
+from youthapp.services import activation, notifications, people
+from youthapp.services import status as status_service
+from youthapp.vocabulary import DOMAINS, canonical_borough, name_match_key
+
+NAME_AND_BIRTH_DATE = "name_and_date_of_birth"
 
 
 @dataclass(frozen=True)
 class Enrolment:
     referral: Referral
     young_person: YoungPerson
-    activation_code: str
+    activation_code: str | None  # None when the young person has an account already
 
 
 def submit_referral(
@@ -50,6 +53,7 @@ def submit_referral(
         organisation=actor.organisation,
         first_name=data["first_name"].strip(),
         last_name=data["last_name"].strip(),
+        match_key=name_match_key(data["first_name"], data["last_name"]),
         date_of_birth=data["date_of_birth"],
         borough=borough,
         phone=data.get("phone"),
@@ -65,6 +69,15 @@ def submit_referral(
     session.add(referral)
     session.flush()
     audit.record(session, actor, "referral.submitted", subject=("referral", referral.id), now=now)
+    for coordinator in session.scalars(access.told_of_new_referrals()):
+        notifications.notify(
+            session,
+            coordinator,
+            "referral_submitted",
+            now=now,
+            subject_id=referral.id,
+            data={"referral_id": str(referral.id)},
+        )
     return referral
 
 
@@ -82,6 +95,51 @@ def record_listed(session: Session, actor: User, referrals: list[Referral]) -> N
         "referral.listed",
         (("referral", r.id, r.young_person_id) for r in referrals),
     )
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """A record that may be the same person: a young person or another open referral."""
+
+    match: str
+    young_person_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    status: str | None = None
+
+
+def possible_duplicates(session: Session, referral: Referral) -> list[PossibleDuplicate]:
+    """Young people (any status, not erased) and other open referrals with the same name
+    (ignoring case and accents) and date of birth: for the coordinator to decide whether
+    this is someone the programme already knows."""
+    same_person = (
+        Referral.match_key == referral.match_key,
+        Referral.date_of_birth == referral.date_of_birth,
+    )
+    people_found = session.execute(
+        select(YoungPerson.id, YoungPerson.status)
+        .where(
+            YoungPerson.match_key == referral.match_key,
+            YoungPerson.date_of_birth == referral.date_of_birth,
+            YoungPerson.erased_at.is_(None),
+        )
+        .order_by(YoungPerson.created_at, YoungPerson.id)
+    ).all()
+    open_referrals = session.scalars(
+        select(Referral.id)
+        .where(*same_person, Referral.status == "submitted", Referral.id != referral.id)
+        .order_by(Referral.created_at, Referral.id)
+    ).all()
+    return [
+        *(
+            PossibleDuplicate(NAME_AND_BIRTH_DATE, young_person_id=person_id, status=status)
+            for person_id, status in people_found
+            if person_id != referral.young_person_id
+        ),
+        *(
+            PossibleDuplicate(NAME_AND_BIRTH_DATE, referral_id=other_id, status="submitted")
+            for other_id in open_referrals
+        ),
+    ]
 
 
 def get_referral(session: Session, actor: User, referral_id: uuid.UUID) -> Referral:
@@ -119,8 +177,10 @@ def decide_referral(
     settings: Settings,
     now: datetime,
     consents: Mapping[str, Any] | None = None,
+    link_to_young_person_id: uuid.UUID | None = None,
 ) -> Referral | Enrolment:
-    """Accept (enrol the young person with an activation code) or decline, exactly once."""
+    """Accept (enrol the young person with an activation code, or join the record of a
+    young person the programme already knows) or decline, exactly once."""
     referral = get_referral(session, actor, referral_id)
     access.require_role(actor, access.COORDINATOR)
     if decision == "decline" and not (reason or "").strip():
@@ -128,6 +188,23 @@ def decide_referral(
             "Say why the referral is declined.",
             errors={"reason": ["A reason is required to decline."]},
         )
+    if decision == "decline" and link_to_young_person_id is not None:
+        raise InvalidInput(
+            "Only an accepted referral joins a record.",
+            errors={"link_to_young_person_id": ["Only with decision: accept."]},
+        )
+    existing = None
+    if link_to_young_person_id is not None:
+        existing = session.scalar(
+            access.young_people_visible_to(actor)
+            .where(YoungPerson.id == link_to_young_person_id)
+            .with_for_update()
+        )
+        if existing is None:
+            raise InvalidInput(
+                "Choose a young person on the programme to link this referral to.",
+                errors={"link_to_young_person_id": ["No such young person."]},
+            )
     status = "accepted" if decision == "accept" else "declined"
     _move_from_submitted(
         session,
@@ -139,12 +216,16 @@ def decide_referral(
         decision_reason=(reason or "").strip() or None,
     )
     audit.record(session, actor, f"referral.{status}", subject=("referral", referral.id), now=now)
+    _tell_referrer(session, referral, now)
     if status == "declined":
         return referral
+    if existing is not None:
+        return _join_record(session, actor, referral, existing, settings=settings, now=now)
     young_person = YoungPerson(
         first_name=referral.first_name,
         last_name=referral.last_name,
         search_name=f"{referral.first_name} {referral.last_name}".lower(),
+        match_key=referral.match_key,
         date_of_birth=referral.date_of_birth,
         borough=referral.borough,
         phone=referral.phone,
@@ -157,6 +238,7 @@ def decide_referral(
     people.apply_consents(young_person, consents or {})
     session.add(young_person)
     session.flush()
+    status_service.record(session, young_person, "active", reason="enrolled", by=actor, now=now)
     referral.young_person_id = young_person.id
     code = activation.issue_code(young_person, settings=settings, now=now)
     session.flush()
@@ -169,6 +251,55 @@ def decide_referral(
         now=now,
     )
     return Enrolment(referral, young_person, code)
+
+
+def _join_record(
+    session: Session,
+    actor: User,
+    referral: Referral,
+    young_person: YoungPerson,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> Enrolment:
+    """The same young person referred again: the referral joins their record, which is
+    opened again if they had left. A code is issued only if they never activated."""
+    referral.young_person_id = young_person.id
+    young_person.needs = list(dict.fromkeys([*young_person.needs, *referral.needs]))
+    young_person.updated_at = now
+    status_service.change_status(
+        session, actor, young_person, "active", reason="referred again", now=now
+    )
+    code = None
+    if not young_person.has_account:
+        code = activation.issue_code(young_person, settings=settings, now=now)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "referral.linked",
+        young_person_id=young_person.id,
+        subject=("referral", referral.id),
+        now=now,
+    )
+    return Enrolment(referral, young_person, code)
+
+
+def _tell_referrer(session: Session, referral: Referral, now: datetime) -> None:
+    """The referrer hears the decision: its status, nothing of the case."""
+    referrer = session.scalar(
+        select(User).where(User.id == referral.referrer_id, User.is_active.is_(True))
+    )
+    if referrer is not None:
+        notifications.notify(
+            session,
+            referrer,
+            "referral_decided",
+            now=now,
+            subject_id=referral.id,
+            data={"referral_id": str(referral.id), "status": referral.status},
+            status=referral.status,
+        )
 
 
 def _move_from_submitted(

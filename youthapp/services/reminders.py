@@ -16,12 +16,12 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from youthapp import access
 from youthapp.clock import describe_local
 from youthapp.models import (
     URGENT_KINDS,
     Alert,
     Appointment,
-    Assignment,
     CheckIn,
     CheckInSchedule,
     Goal,
@@ -66,12 +66,14 @@ def appointment_reminders(
     was booked or moved, none for cancelled ones; moving an appointment gives new keys."""
     offsets = sorted(offsets)
     rows = session.execute(
-        select(Appointment, User)
+        select(Appointment, User, YoungPerson.status_changed_at)
         .join(
             User,
             and_(User.young_person_id == Appointment.young_person_id, User.is_active.is_(True)),
         )
+        .join(YoungPerson, YoungPerson.id == Appointment.young_person_id)
         .where(
+            YoungPerson.status == "active",
             Appointment.status == "scheduled",
             Appointment.starts_at > now,
             Appointment.starts_at <= now + offsets[-1],
@@ -81,12 +83,10 @@ def appointment_reminders(
     )
 
     def reminders():
-        for appointment, young_person in rows:
-            due = [
-                offset
-                for offset in offsets
-                if appointment.timing_set_at <= appointment.starts_at - offset <= now
-            ]
+        for appointment, young_person, resumed_at in rows:
+            # None due before the time was set, or before the case was last active again.
+            since = max(appointment.timing_set_at, resumed_at or appointment.timing_set_at)
+            due = [offset for offset in offsets if since <= appointment.starts_at - offset <= now]
             if not due:
                 continue
             offset = due[0]
@@ -97,7 +97,7 @@ def appointment_reminders(
                 now=now,
                 subject_id=appointment.id,
                 data={"appointment_id": str(appointment.id), "minutes_before": minutes},
-                dedupe_key=f"reminder:{appointment.id}:{minutes}:{appointment.sequence}",
+                dedupe_key=f"reminder:{appointment.id}:{minutes}:{appointment.timing_sequence}",
                 when_words="on " + describe_local(appointment.starts_at, young_person.timezone),
             )
 
@@ -116,7 +116,8 @@ def check_in_prompts(session: Session, *, now: datetime) -> int:
             User,
             and_(User.young_person_id == CheckInSchedule.young_person_id, User.is_active.is_(True)),
         )
-        .where(CheckInSchedule.active.is_(True))
+        .join(YoungPerson, YoungPerson.id == CheckInSchedule.young_person_id)
+        .where(CheckInSchedule.active.is_(True), YoungPerson.status == "active")
         .execution_options(yield_per=BATCH)
     )
 
@@ -172,8 +173,9 @@ def _latest_check_ins(
 
 
 def escalate_unacknowledged(session: Session, *, now: datetime, window: timedelta) -> int:
-    """An urgent alert nobody acknowledged within `window` raises one
-    urgent_help_unacknowledged alert to every coordinator."""
+    """An urgent alert still open (nobody acknowledged it, and the facts did not resolve
+    it) `window` after it was raised raises one urgent_help_unacknowledged alert to every
+    coordinator. Whatever the young person's status: an urgent alert is always answered."""
     waiting = session.scalars(
         select(Alert)
         .where(
@@ -208,10 +210,11 @@ def escalate_unacknowledged(session: Session, *, now: datetime, window: timedelt
 
 
 def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/London") -> int:
-    """Tell each live mentor when a goal passes its target date, or when a plan has gone
-    28 days without a staff review (once per goal date, once per review period).
+    """Tell each mentor in scope when a goal passes its target date, or when a plan has
+    gone 28 days without a staff review (once per goal date, once per review period); only
+    for active cases.
 
-    Goals and plans stream in batches, each with one look-up of live mentors."""
+    Goals and plans stream in batches, each with one look-up of the mentors in scope."""
     from zoneinfo import ZoneInfo
 
     today = now.astimezone(ZoneInfo(today_zone)).date()
@@ -272,16 +275,8 @@ def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/L
 
 
 def _live_mentors(session: Session, young_people: Collection[Any]) -> dict[Any, list[User]]:
-    """The active mentors live-assigned to each of `young_people`."""
+    """The mentors in scope of each of `young_people` (access.mentors_in_scope)."""
     mentors: dict[Any, list[User]] = defaultdict(list)
-    for young_person_id, mentor in session.execute(
-        select(Assignment.young_person_id, User)
-        .join(User, User.id == Assignment.mentor_id)
-        .where(
-            Assignment.young_person_id.in_(young_people),
-            Assignment.ended_at.is_(None),
-            User.is_active.is_(True),
-        )
-    ):
+    for young_person_id, mentor in session.execute(access.mentors_in_scope(young_people)):
         mentors[young_person_id].append(mentor)
     return mentors

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from youthapp import access, audit
 from youthapp.clock import local_to_utc
-from youthapp.models import WEEKDAYS, Alert, CheckIn, CheckInSchedule, User
+from youthapp.models import WEEKDAYS, Alert, CheckIn, CheckInSchedule, User, YoungPerson
 from youthapp.services import alerts, people
 from youthapp.services.plans import check_version
 
@@ -148,7 +148,8 @@ def raise_missed_check_ins(session: Session, *, now: datetime, batch_size: int =
     raised = 0
     schedules = session.scalars(
         select(CheckInSchedule)
-        .where(CheckInSchedule.active.is_(True))
+        .join(YoungPerson, YoungPerson.id == CheckInSchedule.young_person_id)
+        .where(CheckInSchedule.active.is_(True), YoungPerson.status == "active")
         .execution_options(yield_per=batch_size)
     )
     for schedule in schedules:
@@ -164,12 +165,14 @@ def raise_missed_check_ins(session: Session, *, now: datetime, batch_size: int =
             key = f"missed_check_in:{schedule.young_person_id}:{due.isoformat()}"
             if session.scalar(select(exists().where(Alert.dedupe_key == key))):
                 continue
+            # A late check-in the same day answers it too (as it would resolve the alert).
+            until = max(window[1], min(now, _end_of_day(due, schedule.timezone)))
             checked_in = session.scalar(
                 select(
                     exists().where(
                         CheckIn.young_person_id == schedule.young_person_id,
                         CheckIn.created_at > window[0],
-                        CheckIn.created_at <= window[1],
+                        CheckIn.created_at <= until,
                     )
                 )
             )
@@ -186,3 +189,11 @@ def raise_missed_check_ins(session: Session, *, now: datetime, batch_size: int =
             )
             raised += 1
     return raised
+
+
+def _end_of_day(moment: datetime, zone: str) -> datetime:
+    """The last instant of `moment`'s day on the wall clock of `zone`."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local_to_utc(local.date() + timedelta(days=1), time(0, 0), ZoneInfo(zone)) - timedelta(
+        microseconds=1
+    )

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from youthapp import access
 from youthapp.errors import Conflict, InvalidInput, NotFound
-from youthapp.models import SafetyTimer, User
-from youthapp.services import alerts
+from youthapp.models import SafetyTimer, User, YoungPerson
+from youthapp.services import alerts, people
 
 LONGEST = timedelta(hours=24)
 
@@ -23,6 +23,12 @@ def start(
     session: Session, actor: User, *, expected_back_at: datetime, note: str | None, now: datetime
 ) -> SafetyTimer:
     access.require_role(actor, access.YOUNG_PERSON)
+    if people.case_status(session, actor) != "active":
+        # Nobody would be alerted: the sweeps skip a paused case.
+        raise Conflict(
+            "Your support is paused, so nobody would be alerted when the timer runs out. "
+            "If you need help now, press the help button: it always reaches the team."
+        )
     if not now < expected_back_at <= now + LONGEST:
         raise InvalidInput(
             "Choose a time later today or tomorrow.",
@@ -57,8 +63,8 @@ def find_own(session: Session, actor: User, timer_id: uuid.UUID) -> SafetyTimer:
 
 
 def mark_safe(session: Session, actor: User, timer_id: uuid.UUID, *, now: datetime) -> SafetyTimer:
-    """Stop the timer. Pressing again changes nothing; if staff were already alerted, they
-    get an all clear."""
+    """Stop the timer. Pressing again changes nothing; if staff were already alerted, the
+    alert is resolved as an all clear and everyone who was told hears so."""
     timer = find_own(session, actor, timer_id)
     if timer.status == "running":
         timer.status, timer.stopped_at, timer.updated_at = "safe", now, now
@@ -66,6 +72,19 @@ def mark_safe(session: Session, actor: User, timer_id: uuid.UUID, *, now: dateti
         if timer.alert_id is not None:
             alerts.all_clear(session, timer.alert_id, now=now)
     return timer
+
+
+def stop_running(session: Session, young_person_id: uuid.UUID, *, now: datetime) -> None:
+    """Stop the young person's running timer, if any: their support was paused or ended,
+    so no sweep would answer it."""
+    timer = session.scalar(
+        select(SafetyTimer)
+        .where(SafetyTimer.young_person_id == young_person_id, SafetyTimer.status == "running")
+        .with_for_update()
+    )
+    if timer is not None:
+        timer.status, timer.stopped_at, timer.updated_at = "stopped", now, now
+        session.flush()
 
 
 def my_timers_query(actor: User) -> Select[tuple[SafetyTimer]]:
@@ -83,14 +102,16 @@ def raise_expired(session: Session, *, now: datetime, batch_size: int = 500) -> 
     raised = 0
     due = session.scalars(
         select(SafetyTimer)
+        .join(YoungPerson, YoungPerson.id == SafetyTimer.young_person_id)
         .where(
             SafetyTimer.status == "running",
             SafetyTimer.alert_id.is_(None),
             SafetyTimer.expected_back_at <= now,
+            YoungPerson.status == "active",
         )
         .order_by(SafetyTimer.expected_back_at)
         .limit(batch_size)
-        .with_for_update(skip_locked=True)
+        .with_for_update(of=SafetyTimer, skip_locked=True)
     )
     for timer in due:
         alert = alerts.raise_alert(
