@@ -5,7 +5,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import AwareDateTime, Email, StrictSchema, Timezone, WallClockTime
-from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES
+from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, YOUNG_PERSON_STATUSES
 
 
 class LoginSchema(StrictSchema):
@@ -91,6 +91,14 @@ class MeSchema(Schema):
     )
     organisation = fields.String(allow_none=True, metadata={"description": "Referrers only"})
     young_person_id = fields.UUID(allow_none=True, metadata={"description": "Young people only"})
+    case_status = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(YOUNG_PERSON_STATUSES),
+        metadata={
+            "description": "Young people only: active, paused, or exited (the app is closed "
+            "but for your own data, consents and sign-ins, and help now always works)"
+        },
+    )
     preferences = fields.Nested(PreferencesSchema, required=True)
     created_at = AwareDateTime(required=True)
 

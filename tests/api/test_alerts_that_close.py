@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from scheduler.jobs import run_all_once, run_sweep
+from scheduler.jobs import dispatch, run_all_once, run_sweep
 from tests.conftest import Caller
 from youthapp.models import Alert, CheckInSchedule, Notification, SafetyTimer, User
 
@@ -58,14 +58,25 @@ def notices_of(db, caller: Caller, kind: str) -> list[Notification]:
     )
 
 
-def test_help_now_while_not_safe_is_one_alert_and_one_push_each(setting, as_role, db, context):
+def test_help_now_while_not_safe_is_one_alert_and_one_push_each(
+    setting, as_role, db, context, sender
+):
     coordinator, mentor, _, young_person = setting
     second_coordinator = as_role("coordinator")
+    staff = (coordinator, second_coordinator, mentor)
+    for n, member in enumerate(staff):
+        response = member.post(
+            "/api/v1/me/devices", json={"platform": "android", "push_token": f"staff-phone-{n}"}
+        )
+        assert response.status_code in (200, 201)
     check_in(young_person, "both", mood=1, feeling_safe=False, needs_help=True)
     alerts = coordinator.get("/api/v1/alerts").get_json()
     assert [a["kind"] for a in alerts] == ["urgent_help"]
-    for staff in (coordinator, second_coordinator, mentor):
-        assert len(alert_notices(db, staff)) == 1
+    for member in staff:
+        assert len(alert_notices(db, member)) == 1
+    dispatch(context, datetime.now(UTC))
+    pushed = sorted(token for token, message in sender.sent if message.kind == "alert")
+    assert pushed == ["staff-phone-0", "staff-phone-1", "staff-phone-2"]
     # One escalation, not two.
     raised = datetime.fromisoformat(alerts[0]["created_at"])
     assert run_sweep(context, "escalations", raised + timedelta(minutes=16)) == 1

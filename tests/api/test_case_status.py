@@ -313,3 +313,13 @@ def test_only_a_coordinator_changes_the_status(case):
     _, mentor, person_id, _, _ = case
     response = mentor.patch(f"/api/v1/young-people/{person_id}", json={"status": "exited"})
     assert response.status_code == 403
+
+
+def test_the_app_learns_the_case_status_from_me_and_at_sign_in(case, client):
+    coordinator, _, person_id, young_person, _ = case
+    assert young_person.get("/api/v1/me").get_json()["case_status"] == "active"
+    set_status(coordinator, person_id, "exited")
+    again = sign_in_again(client, young_person)
+    assert again.tokens["user"]["case_status"] == "exited"
+    assert again.get("/api/v1/me").get_json()["case_status"] == "exited"
+    assert coordinator.get("/api/v1/me").get_json()["case_status"] is None

@@ -52,6 +52,10 @@ def login(
         )
         raise Unauthenticated(WRONG_CREDENTIALS, keep_changes=True)
     throttle.clear_account(session, LOGIN, key)
+    if user.young_person_id is not None:
+        user.case_status = session.scalar(
+            select(YoungPerson.status).where(YoungPerson.id == user.young_person_id)
+        )
     audit.record(session, user, "auth.login", subject=("user", user.id), now=now)
     if hashing.needs_rehash(user.password_hash):
         user.password_hash = hashing.hash(password)

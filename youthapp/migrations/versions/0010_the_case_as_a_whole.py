@@ -142,42 +142,48 @@ def upgrade() -> None:
 
     # The status history starts with what is known: enrolled, and the current status since
     # it was last changed.
-    connection = op.get_bind()
-    people = connection.execute(
-        sa.text("SELECT id, status, created_at, status_changed_at FROM young_people")
-    ).all()
+    when = youthapp.db.UTCDateTime(timezone=True)
+    young_people = sa.table(
+        "young_people",
+        sa.column("id", sa.Uuid()),
+        sa.column("status", sa.String()),
+        sa.column("created_at", when),
+        sa.column("status_changed_at", when),
+    )
     history = sa.table(
         "status_changes",
         sa.column("id", sa.Uuid()),
         sa.column("young_person_id", sa.Uuid()),
         sa.column("status", sa.String()),
         sa.column("reason", sa.String()),
-        sa.column("changed_at", youthapp.db.UTCDateTime(timezone=True)),
+        sa.column("changed_at", when),
     )
     rows = []
-    for person_id, status, created_at, changed_at in people:
-        person_id = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
-        created = youthapp.db.UTCDateTime().process_result_value(created_at, connection.dialect)
+    for person_id, status, created_at, changed_at in op.get_bind().execute(
+        sa.select(
+            young_people.c.id,
+            young_people.c.status,
+            young_people.c.created_at,
+            young_people.c.status_changed_at,
+        )
+    ):
         rows.append(
             {
                 "id": uuid.uuid4(),
                 "young_person_id": person_id,
                 "status": "active",
                 "reason": "enrolled",
-                "changed_at": created,
+                "changed_at": created_at,
             }
         )
         if status != "active":
-            changed = youthapp.db.UTCDateTime().process_result_value(
-                changed_at or created_at, connection.dialect
-            )
             rows.append(
                 {
                     "id": uuid.uuid4(),
                     "young_person_id": person_id,
                     "status": status,
                     "reason": None,
-                    "changed_at": changed,
+                    "changed_at": changed_at or created_at,
                 }
             )
     if rows:
