@@ -221,3 +221,25 @@ def test_only_coordinators_end_assignments(case):
         leaving, person_id, assignment["id"], handover_to_mentor_id=str(taking_over.user.id)
     )
     assert response.status_code == 403
+
+
+def test_a_mentor_whose_assignment_ended_is_not_told_of_answers(case, db):
+    coordinator, leaving, _, person_id, young_person, assignment = case
+    earlier = book(leaving, person_id, -0.1)  # started a couple of hours ago, still open
+    coordinator.delete(f"/api/v1/young-people/{person_id}/assignments/{assignment['id']}")
+    answered = young_person.post(
+        f"/api/v1/appointments/{earlier['id']}/response", json={"response": "confirmed"}
+    )
+    assert answered.status_code == 200
+    assert "appointment_response" not in kinds_to(db, leaving)
+
+
+def test_a_mentor_without_consent_is_not_told_of_answers(case, db):
+    _, leaving, _, person_id, young_person, _ = case
+    upcoming = book(leaving, person_id, 2)
+    young_person.put("/api/v1/me/consents", json={"sharing": {"housing": False}})
+    young_person.post(
+        f"/api/v1/appointments/{upcoming['id']}/response", json={"response": "declined"}
+    )
+    young_person.post(f"/api/v1/appointments/{upcoming['id']}/cancel", json={"reason": "Busy"})
+    assert kinds_to(db, leaving) == []

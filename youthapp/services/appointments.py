@@ -203,25 +203,11 @@ def cancel(
         raise Conflict(f"This appointment is already {appointment.status}.")
     close_as_cancelled(session, appointment, by=actor, reason=reason, now=now)
     if actor.role == access.YOUNG_PERSON:
-        notifications.notify(
-            session,
-            appointment.mentor,
-            "appointment_cancelled",
-            now=now,
-            data={"appointment_id": str(appointment.id)},
-            when=describe_local(appointment.starts_at, appointment.mentor.timezone),
-        )
+        tell_mentor(session, appointment, "appointment_cancelled", now)
     else:
         tell_young_person(session, appointment, "appointment_cancelled", now)
         if actor.id != appointment.mentor_id:
-            notifications.notify(
-                session,
-                appointment.mentor,
-                "appointment_cancelled",
-                now=now,
-                data={"appointment_id": str(appointment.id)},
-                when=describe_local(appointment.starts_at, appointment.mentor.timezone),
-            )
+            tell_mentor(session, appointment, "appointment_cancelled", now)
     return appointment
 
 
@@ -310,14 +296,7 @@ def respond(
     appointment.response_message = message
     appointment.responded_at = appointment.updated_at = now
     session.flush()
-    notifications.notify(
-        session,
-        appointment.mentor,
-        "appointment_response",
-        now=now,
-        data={"appointment_id": str(appointment.id), "response": response},
-        response=response,
-    )
+    tell_mentor(session, appointment, "appointment_response", now, response=response)
     return appointment
 
 
@@ -428,3 +407,27 @@ def tell_young_person(
             data={"appointment_id": str(appointment.id)},
             when=describe_local(appointment.starts_at, recipient.timezone),
         )
+
+
+def tell_mentor(
+    session: Session, appointment: Appointment, kind: str, now: datetime, **values: Any
+) -> None:
+    """Tell the appointment's mentor, if they may still be told of the young person (staff
+    in scope: assigned, active, and shared with)."""
+    in_scope = session.scalar(
+        access.staff_in_scope(appointment.young_person_id).where(
+            User.id == appointment.mentor_id
+        )
+    )
+    if in_scope is None:
+        return
+    data = {"appointment_id": str(appointment.id), **values}
+    notifications.notify(
+        session,
+        appointment.mentor,
+        kind,
+        now=now,
+        data=data,
+        when=describe_local(appointment.starts_at, appointment.mentor.timezone),
+        **values,
+    )

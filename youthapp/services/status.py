@@ -21,8 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from youthapp import access, audit
-from youthapp.clock import describe_local
+from youthapp import audit
 from youthapp.models import (
     Assignment,
     CalendarFeed,
@@ -32,7 +31,7 @@ from youthapp.models import (
     YoungPerson,
 )
 from youthapp.notify import outbox
-from youthapp.services import alerts, appointments, auth, notifications, timers
+from youthapp.services import alerts, appointments, auth, timers
 
 # What the scheduler sends a young person on its own: held back while their support is
 # paused (messages staff cause by acting on the case still reach them).
@@ -111,9 +110,6 @@ def _close_case(
     schedule: CheckInSchedule | None,
     now: datetime,
 ) -> None:
-    mentors_told = {
-        mentor.id for _, mentor in session.execute(access.mentors_in_scope([young_person.id]))
-    }
     for appointment in appointments.upcoming(session, young_person.id, now=now):
         appointments.close_as_cancelled(
             session,
@@ -122,15 +118,7 @@ def _close_case(
             reason="The young person has left the programme.",
             now=now,
         )
-        if appointment.mentor_id in mentors_told:
-            notifications.notify(
-                session,
-                appointment.mentor,
-                "appointment_cancelled",
-                now=now,
-                data={"appointment_id": str(appointment.id)},
-                when=describe_local(appointment.starts_at, appointment.mentor.timezone),
-            )
+        appointments.tell_mentor(session, appointment, "appointment_cancelled", now)
     for assignment in session.scalars(
         select(Assignment).where(
             Assignment.young_person_id == young_person.id, Assignment.ended_at.is_(None)
