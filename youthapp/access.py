@@ -141,6 +141,22 @@ def _active_coordinators() -> Select[tuple[User]]:
     return select(User).where(User.is_active.is_(True), User.role == COORDINATOR).order_by(User.id)
 
 
+# Messages the scheduler sends a young person of its own accord (not a person's act):
+# held while their support is paused.
+SCHEDULED_KINDS = ("appointment_reminder", "check_in_prompt")
+
+
+def may_reach(case_status: str | None, kind: str, *, urgent: bool) -> bool:
+    """Whether a message may still be pushed to a young person whose case has this status
+    (None: the recipient is staff). Paused: nothing scheduled; exited: only what answers
+    an urgent call for help."""
+    if case_status == "paused":
+        return kind not in SCHEDULED_KINDS
+    if case_status == "exited":
+        return urgent
+    return True
+
+
 # What the account of a young person who has left the programme may still use, as paths
 # under the API's root: their own account, their data and who saw it, their consents and
 # sign-ins, and the check-in, because help is never refused (checkins.submit takes only an

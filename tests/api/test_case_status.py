@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduler.jobs import run_all_once, run_sweep
+from scheduler.jobs import dispatch, run_all_once, run_sweep
 from tests.conftest import PASSWORD, Caller
-from youthapp.models import Notification, SafetyTimer
+from youthapp.models import Notification, SafetyTimer, YoungPerson
 
 
 @pytest.fixture
@@ -323,3 +323,23 @@ def test_the_app_learns_the_case_status_from_me_and_at_sign_in(case, client):
     assert again.tokens["user"]["case_status"] == "exited"
     assert again.get("/api/v1/me").get_json()["case_status"] == "exited"
     assert coordinator.get("/api/v1/me").get_json()["case_status"] is None
+
+
+def test_a_message_made_just_before_a_pause_is_held_at_the_dispatcher(case, context, db, sender):
+    """A sweep that read the case as active a moment before it was paused still made a
+    reminder: the dispatcher checks again and does not push it."""
+    coordinator, mentor, person_id, young_person, _ = case
+    young_person.post("/api/v1/me/devices", json={"platform": "android", "push_token": "yp-1"})
+    starts = soon(30)
+    book(mentor, person_id, starts)
+    run_sweep(context, "appointment_reminders", starts - timedelta(hours=23))
+    db.rollback()
+    db.get(YoungPerson, uuid.UUID(person_id)).status = "paused"  # as if the race was lost
+    db.commit()
+    report = dispatch(context, starts - timedelta(hours=23))
+    assert report.withdrawn == 1
+    # What staff did (the booking) still reaches them; the scheduled reminder does not.
+    assert [m.kind for token, m in sender.sent if token == "yp-1"] == ["appointment_booked"]
+    db.rollback()
+    reminder = db.scalar(select(Notification).where(Notification.kind == "appointment_reminder"))
+    assert reminder.delivery_status == "withdrawn"

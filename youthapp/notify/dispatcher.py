@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from youthapp.models import Device, Notification
+from youthapp import access
+from youthapp.models import Device, Notification, User, YoungPerson
 from youthapp.notify.senders import Outcome, PushMessage, PushSender
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     parked: int = 0
+    withdrawn: int = 0
     pushes: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -48,6 +50,7 @@ class DispatchReport:
         self.sent += other.sent
         self.retried += other.retried
         self.parked += other.parked
+        self.withdrawn += other.withdrawn
         self.pushes += other.pushes
 
 
@@ -123,7 +126,9 @@ def dispatch_batch(
         if not ids:
             return report
         notifications = list(session.scalars(select(Notification).where(Notification.id.in_(ids))))
-        devices = _devices_of(session, {n.user_id for n in notifications})
+        recipients = {n.user_id for n in notifications}
+        devices = _devices_of(session, recipients)
+        held = _held_back(session, notifications)
         session.expunge_all()
     report.claimed = len(ids)
 
@@ -140,7 +145,7 @@ def dispatch_batch(
             data={k: str(v) for k, v in (notification.data or {}).items()},
             urgent=notification.urgent,
         )
-        for device in devices.get(notification.user_id, []):
+        for device in [] if notification.id in held else devices.get(notification.user_id, []):
             sender = by_platform.get(device.platform)
             if sender is None or str(device.id) in delivered:
                 continue
@@ -171,7 +176,10 @@ def dispatch_batch(
             "b_error": None,
             "b_after": notification.deliver_after,
         }
-        if not retry:
+        if notification.id in held:
+            row.update(b_status="withdrawn", b_sent_at=None)
+            report.withdrawn += 1
+        elif not retry:
             report.sent += 1
         elif notification.attempts >= MAX_ATTEMPTS:
             row.update(b_status="parked", b_sent_at=None, b_error=error)
@@ -249,6 +257,23 @@ def dispatch_due(
         if report.claimed < batch_size:
             break
     return total
+
+
+def _held_back(session: Session, notifications: list[Notification]) -> set[uuid.UUID]:
+    """Messages that may no longer go: their young person's support was paused or ended
+    after they were made (access.may_reach)."""
+    statuses = dict(
+        session.execute(
+            select(User.id, YoungPerson.status)
+            .join(YoungPerson, YoungPerson.id == User.young_person_id)
+            .where(User.id.in_({n.user_id for n in notifications}))
+        ).all()
+    )
+    return {
+        n.id
+        for n in notifications
+        if not access.may_reach(statuses.get(n.user_id), n.kind, urgent=n.urgent)
+    }
 
 
 def _devices_of(session: Session, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, list[Device]]:

@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from youthapp import audit
+from youthapp import access, audit
 from youthapp.models import (
     Assignment,
     CalendarFeed,
@@ -33,9 +33,6 @@ from youthapp.models import (
 from youthapp.notify import outbox
 from youthapp.services import alerts, appointments, auth, timers
 
-# What the scheduler sends a young person on its own: held back while their support is
-# paused (messages staff cause by acting on the case still reach them).
-SCHEDULED_KINDS = ("appointment_reminder", "check_in_prompt")
 # Alerts that only being on the programme gave reason for: closed when the young person
 # leaves it.
 CLOSED_ON_EXIT = ("missed_check_in", "missed_appointment")
@@ -86,7 +83,7 @@ def change_status(
     if status == "paused":
         timers.stop_running(session, young_person.id, now=now)
         if account is not None:
-            outbox.withdraw_pending_to(session, account.id, SCHEDULED_KINDS)
+            outbox.withdraw_pending_to(session, account.id, access.SCHEDULED_KINDS)
     elif status == "exited":
         _close_case(session, actor, young_person, account, schedule, now)
     session.flush()
@@ -136,7 +133,7 @@ def _close_case(
         session, young_person.id, "young_person_exited", now=now, kinds=CLOSED_ON_EXIT
     )
     if account is not None:
-        outbox.withdraw_pending_to(session, account.id, SCHEDULED_KINDS, everything=True)
+        outbox.withdraw_pending_to(session, account.id, access.SCHEDULED_KINDS, everything=True)
         auth.end_all_sessions(session, account.id, now=now, reason="exited")
 
 
