@@ -358,3 +358,33 @@ def test_existing_alerts_keep_working_with_no_resolution_while_open(setting):
     assert alert["resolution"] is None and alert["note"] is None
     resolved = coordinator.post(f"/api/v1/alerts/{alert['id']}/resolve", json={"note": "Done"})
     assert (resolved.get_json()["resolution"], resolved.get_json()["note"]) == ("staff", "Done")
+
+
+def test_help_requests_cost_the_same_queries_at_any_length(setting, db, count_queries):
+    _, _, person_id, young_person = setting
+
+    def add_requests(n: int) -> None:
+        now = datetime.now(UTC)
+        for _ in range(n):
+            db.add(
+                Alert(
+                    young_person_id=uuid.UUID(person_id),
+                    kind="urgent_help",
+                    urgent=True,
+                    status="resolved",
+                    resolution="staff",
+                    summary="Pressed",
+                    last_occurred_at=now,
+                    resolved_at=now,
+                )
+            )
+        db.commit()
+
+    add_requests(1)
+    with count_queries() as one:
+        assert len(young_person.get("/api/v1/me/help-requests").get_json()) == 1
+    add_requests(14)
+    with count_queries() as many:
+        listed = young_person.get("/api/v1/me/help-requests?page_size=100").get_json()
+        assert len(listed) == 15
+    assert one.count == many.count <= 4
