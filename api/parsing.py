@@ -181,6 +181,10 @@ def _strict_value(field: ma.fields.Field, value: Any) -> Any:
         return value if isinstance(value, bool) else _WRONG_TYPE
     if isinstance(field, ma.fields.Integer | ma.fields.Float):
         is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        # A whole number is never a fraction cut short: mood 4.9 is not 4 (30.0 is 30).
+        fraction = isinstance(field, ma.fields.Integer) and isinstance(value, float)
+        if fraction and not value.is_integer():
+            return _WRONG_TYPE
         return value if is_number else _WRONG_TYPE
     if isinstance(field, ma.fields.Pluck):
         return value

@@ -672,3 +672,35 @@ def test_no_bad_page_on_any_list_is_a_500(client, callers):
             assert field in body["errors"]["query"]
         checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize("mood", [4.9, 1.5, 3.0000001])
+def test_a_fraction_for_a_whole_number_is_422_not_cut_short(as_role, programme, mood):
+    coordinator = as_role("coordinator")
+    _, young_person = programme.young_person(coordinator)
+    body = {"client_ref": "f", "mood": mood, "feeling_safe": True, "needs_help": False}
+    error = assert_error(young_person.post("/api/v1/me/check-ins", json=body), 422)
+    assert "mood" in error["errors"]["json"]
+    assert young_person.get("/api/v1/me/check-ins").get_json() == []
+    # A whole number written with a decimal point is still that number.
+    whole = young_person.post("/api/v1/me/check-ins", json={**body, "mood": 4.0})
+    assert whole.status_code == 201 and whole.get_json()["mood"] == 4
+
+
+def test_a_fraction_of_a_minute_is_422(as_role, programme):
+    coordinator, mentor = as_role("coordinator"), as_role("mentor")
+    person_id, _ = programme.young_person(coordinator)
+    programme.assign(coordinator, person_id, mentor)
+    response = mentor.post(
+        "/api/v1/appointments",
+        json={
+            "young_person_id": person_id,
+            "mentor_id": str(mentor.user.id),
+            "starts_at": "2027-03-01T10:00:00+00:00",
+            "duration_minutes": 30.9,
+            "mode": "phone",
+        },
+    )
+    error = assert_error(response, 422)
+    assert "duration_minutes" in error["errors"]["json"]
+    assert mentor.get("/api/v1/appointments").get_json() == []
