@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,6 +42,18 @@ def check_version(if_match: Collection[str], version: int) -> None:
     """`if_match` holds the ETag values the client sent (without quotes); "*" matches any."""
     if "*" not in if_match and str(version) not in if_match:
         raise PreconditionFailed()
+
+
+def add_first_version(session: Session, record: Any) -> None:
+    """Store the first version of a one-per-young-person document (a schedule, a safety
+    plan). Two first saves racing with If-Match "0": the one that loses the race saved a
+    stale version, so it is 412 like any other, not a conflict of keys."""
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+    except IntegrityError:
+        raise PreconditionFailed() from None
 
 
 def plan_version(session: Session, young_person_id: uuid.UUID) -> int:
@@ -515,7 +528,7 @@ def save_safety_plan(
             updated_at=now,
             updated_by_id=actor.id,
         )
-        session.add(plan)
+        add_first_version(session, plan)
     elif not diff:
         return plan  # nothing changed: no new version, no history, no message
     else:

@@ -18,7 +18,7 @@ from youthapp import access, audit
 from youthapp.clock import local_to_utc
 from youthapp.models import WEEKDAYS, Alert, CheckIn, CheckInSchedule, User, YoungPerson
 from youthapp.services import alerts, people
-from youthapp.services.plans import check_version
+from youthapp.services.plans import add_first_version, check_version
 
 DEFAULT_TIME = time(18, 0)
 DEFAULT_GRACE_MINUTES = 60
@@ -112,7 +112,7 @@ def put_schedule(
     }
     if schedule is None:
         schedule = CheckInSchedule(young_person_id=young_person_id, **values)
-        session.add(schedule)
+        add_first_version(session, schedule)
     else:
         for name, value in values.items():
             setattr(schedule, name, value)

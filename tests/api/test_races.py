@@ -1,0 +1,55 @@
+"""Requests that race each other, as phones on a bad signal and attackers send them: each
+must come out as if they had been one after the other (on PostgreSQL, truly at once)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+
+
+def at_once(app, count: int, send: Callable) -> list:
+    """Run `send(client)` from `count` threads released together; their answers."""
+    answers, barrier = [], threading.Barrier(count)
+
+    def run():
+        client = app.test_client()
+        barrier.wait()
+        answers.append(send(client))
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+@pytest.fixture
+def case(as_role, programme):
+    coordinator, mentor = as_role("coordinator"), as_role("mentor")
+    person_id, young_person = programme.young_person(coordinator)
+    programme.assign(coordinator, person_id, mentor)
+    return coordinator, mentor, person_id, young_person
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/api/v1/young-people/{id}/check-in-schedule",
+            {"days": ["mon"], "local_time": "18:00", "grace_minutes": 30, "active": True},
+        ),
+        ("/api/v1/young-people/{id}/safety-plan", {"warning_signs": ["Can't sleep"]}),
+    ],
+)
+def test_racing_first_saves_lose_with_412_not_409(app, case, path, body):
+    _, mentor, person_id, _ = case
+    url = path.format(id=person_id)
+    headers = {**mentor.headers, "If-Match": '"0"'}
+    statuses = at_once(
+        app, 6, lambda client: client.put(url, json=body, headers=headers).status_code
+    )
+    assert sorted(statuses) == [200] + [412] * 5
+    assert mentor.get(url).headers["ETag"] == '"1"'
