@@ -53,3 +53,29 @@ def test_racing_first_saves_lose_with_412_not_409(app, case, path, body):
     )
     assert sorted(statuses) == [200] + [412] * 5
     assert mentor.get(url).headers["ETag"] == '"1"'
+
+
+def test_help_pressed_from_several_phones_at_once_is_one_alert_and_one_message_each(app, case, db):
+    coordinator, mentor, _, young_person = case
+    statuses = at_once(
+        app,
+        8,
+        lambda client: (
+            client.post(
+                "/api/v1/me/check-ins",
+                headers=young_person.headers,
+                json={
+                    "client_ref": f"press-{threading.get_ident()}",
+                    "mood": 1,
+                    "feeling_safe": False,
+                    "needs_help": True,
+                },
+            ).status_code
+        ),
+    )
+    assert statuses == [201] * 8
+    [alert] = coordinator.get("/api/v1/alerts?kind=urgent_help").get_json()
+    assert alert["occurrences"] == 8
+    for staff in (coordinator, mentor):
+        told = [n for n in staff.get("/api/v1/me/notifications").get_json() if n["kind"] == "alert"]
+        assert len(told) == 1

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from youthapp import access, audit
 from youthapp.errors import Conflict, NotFound
-from youthapp.models import URGENT_KINDS, Alert, Notification, User
+from youthapp.models import URGENT_KINDS, Alert, Notification, User, YoungPerson
 from youthapp.services import notifications
 
 ESCALATION = "urgent_help_unacknowledged"
@@ -49,6 +49,15 @@ def raise_alert(
         if existing is not None:
             return existing
     if fold:
+        # Presses at the same moment take turns on the young person's row, so the second
+        # finds the first's alert and folds into it (two transactions on PostgreSQL would
+        # otherwise each see no open alert). NO KEY UPDATE does not wait on the key-share
+        # locks that storing their check-ins took, so two presses cannot deadlock.
+        session.execute(
+            select(YoungPerson.id)
+            .where(YoungPerson.id == young_person_id)
+            .with_for_update(key_share=True)
+        )
         existing = session.scalar(
             select(Alert)
             .where(
