@@ -7,6 +7,9 @@ import threading
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import func, select
+
+from youthapp.models import AuthFailure
 
 
 def at_once(app, count: int, send: Callable) -> list:
@@ -79,3 +82,20 @@ def test_help_pressed_from_several_phones_at_once_is_one_alert_and_one_message_e
     for staff in (coordinator, mentor):
         told = [n for n in staff.get("/api/v1/me/notifications").get_json() if n["kind"] == "alert"]
         assert len(told) == 1
+
+
+def test_parallel_guesses_try_no_more_passwords_than_the_lockout_allows(app, make, db):
+    mentor = make.staff("mentor")
+    statuses = at_once(
+        app,
+        12,
+        lambda client: (
+            client.post(
+                "/api/v1/auth/login", json={"email": mentor.email, "password": "not the password!"}
+            ).status_code
+        ),
+    )
+    limit = app.extensions["youthapp"].settings.login_account_max_failures
+    assert sorted(statuses) == [401] * limit + [429] * (12 - limit)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(AuthFailure)) == limit

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from youthapp.errors import TooManyAttempts
@@ -28,7 +28,14 @@ def account_key(value: str) -> str:
 def check_allowed(
     session: Session, policy: ThrottlePolicy, purpose: str, key: str, address: str, now: datetime
 ) -> None:
-    """Refuse (even a right password) while the account or the address is locked out."""
+    """Refuse (even a right password) while the account or the address is locked out.
+
+    The account is held for the rest of the transaction first, so that attempts on one
+    account take turns: each one counts the failures of those before it, and parallel
+    guesses cannot all pass the check before any is recorded. (SQLite's writers take
+    turns anyway.) The address count is not held, so as not to queue every sign-in behind
+    a shared carrier address: it can run over by the few requests in flight at once."""
+    _hold(session, purpose, key)
     account_failures = session.scalars(
         select(AuthFailure.occurred_at)
         .where(
@@ -69,6 +76,13 @@ def check_allowed(
             "Too many failed attempts from this network. Try again later.",
             retry_after=_seconds_until(oldest + policy.address_window, now),
         )
+
+
+def _hold(session: Session, purpose: str, key: str) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"{purpose}:{key}".encode()).digest()
+        lock = int.from_bytes(digest[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
 
 
 def record_failure(session: Session, purpose: str, key: str, address: str, now: datetime) -> None:
