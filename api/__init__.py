@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             "components": {"securitySchemes": SECURITY_SCHEMES},
         },
         RATELIMIT_ENABLED=bool(settings.rate_limit_default),
-        RATELIMIT_DEFAULT=settings.rate_limit_default or None,
+        # One budget per client shared by every route (an application limit), not one per
+        # route: a client limited on /me is limited everywhere. Help and content are exempt.
+        RATELIMIT_APPLICATION=settings.rate_limit_default or None,
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         # If the limiter's store (Redis) is down, serve without limits rather than fail

@@ -453,6 +453,14 @@ def test_a_global_rate_limit_is_429_with_retry_after_and_a_request_id(build_app)
     assert re.fullmatch(r"[0-9a-f]{32}", answers[-1].headers["X-Request-ID"])
 
 
+def test_the_global_rate_limit_is_one_budget_per_client_across_routes(build_app):
+    limited = build_app(rate_limit_default="2/minute").test_client()
+    answers = [limited.get(path) for path in (ME, "/api/v1/me/plan", "/api/v1/me/appointments")]
+    assert [answer.status_code for answer in answers] == [401, 401, 429]
+    # Help is never behind the limit.
+    assert limited.get("/api/v1/content/crisis").status_code == 200
+
+
 def test_an_unreachable_rate_limit_store_does_not_stop_the_service(build_app, caplog):
     # Same limit as above: the limiter is one object, and keeps the first limit it is given.
     limited = build_app(rate_limit_default="2/minute", redis_url="redis://127.0.0.1:1/0")
