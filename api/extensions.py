@@ -90,9 +90,9 @@ class Blueprint(flask_smorest.Blueprint):
         return self._gate(roles)
 
     def case_route(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """A staff route about a young person's case (/young-people/{id}/..., /alerts/{id}):
-        referrers and admins may never use one (403); anyone else finds only what is in
-        their scope (404 otherwise)."""
+        """A route about a young person's case (/young-people/{id}/..., /alerts/{id},
+        /goals/{id}, /steps/{id}, /appointments/{id}): referrers and admins may never use
+        one (403); anyone else finds only what is in their scope (404 otherwise)."""
         return self._gate(access.CASE_ROUTE_ROLES)(func)
 
     def if_match_required(self, func: Callable[..., Any]) -> Callable[..., Any]:

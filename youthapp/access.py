@@ -33,10 +33,10 @@ REFERRER = "referrer"
 YOUNG_PERSON = "young_person"
 
 
-# Who may reach the staff routes about a young person's case at all. Referrers and admins
-# never may: 403 whatever the id. A young person passes this gate and finds nothing there
-# (their own record reaches them through /me), so to them it is 404 like any record
-# outside their scope.
+# Who may reach the routes about a young person's case at all (their record, plan, goals,
+# steps, appointments, alerts). Referrers and admins never may: 403 whatever the id. A young
+# person passes this gate and finds only their own goals, steps and appointments; staff
+# records about them are 404, like any record outside their scope.
 CASE_ROUTE_ROLES = (COORDINATOR, MENTOR, YOUNG_PERSON)
 
 

@@ -83,7 +83,7 @@ class MyAppointments(MethodView):
 
 @blp.route("/appointments/<uuid:appointment_id>")
 class AppointmentById(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")
     def get(self, appointment_id):
@@ -92,7 +92,7 @@ class AppointmentById(MethodView):
         db_session().commit()
         return versioned(shown_to(current_user(), appointment), appointment.version)
 
-    @blp.login_required
+    @blp.case_route
     @blp.if_match_required
     @blp.arguments(AppointmentUpdateSchema)
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
@@ -114,7 +114,7 @@ class AppointmentById(MethodView):
 
 @blp.route("/appointments/<uuid:appointment_id>/cancel")
 class CancelAppointment(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(CancelSchema)
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -130,7 +130,7 @@ class CancelAppointment(MethodView):
 
 @blp.route("/appointments/<uuid:appointment_id>/response")
 class RespondToAppointment(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(ResponseSchema)
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -151,7 +151,7 @@ class RespondToAppointment(MethodView):
 
 @blp.route("/appointments/<uuid:appointment_id>/attendance")
 class Attendance(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(AttendanceSchema)
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")

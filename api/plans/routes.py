@@ -107,7 +107,7 @@ class PlanHistory(MethodView):
 
 @blp.route("/goals/<uuid:goal_id>")
 class GoalById(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, GoalSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")
     def get(self, goal_id):
@@ -116,7 +116,7 @@ class GoalById(MethodView):
         db_session().commit()
         return versioned(_goal_for(current_user(), goal), goal.version)
 
-    @blp.login_required
+    @blp.case_route
     @blp.if_match_required
     @blp.arguments(GoalUpdateSchema)
     @blp.response(200, GoalSchema, headers=ETAG_HEADER)
@@ -129,7 +129,7 @@ class GoalById(MethodView):
         db_session().commit()
         return with_etag(goal, goal.version)
 
-    @blp.login_required
+    @blp.case_route
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(412, response="PRECONDITION_FAILED")
@@ -143,7 +143,7 @@ class GoalById(MethodView):
 
 @blp.route("/goals/<uuid:goal_id>/steps")
 class Steps(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.arguments(StepCreateSchema)
     @blp.response(201, StepSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -156,7 +156,7 @@ class Steps(MethodView):
 
 @blp.route("/steps/<uuid:step_id>")
 class StepById(MethodView):
-    @blp.login_required
+    @blp.case_route
     @blp.response(200, StepSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")
     def get(self, step_id):
@@ -165,7 +165,7 @@ class StepById(MethodView):
         db_session().commit()
         return versioned(step, step.version)
 
-    @blp.login_required
+    @blp.case_route
     @blp.if_match_required
     @blp.arguments(StepUpdateSchema)
     @blp.response(200, StepSchema, headers=ETAG_HEADER)
@@ -178,7 +178,7 @@ class StepById(MethodView):
         db_session().commit()
         return with_etag(step, step.version)
 
-    @blp.login_required
+    @blp.case_route
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(412, response="PRECONDITION_FAILED")

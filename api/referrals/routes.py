@@ -67,7 +67,7 @@ class Referrals(MethodView):
 
 @blp.route("/<uuid:referral_id>")
 class ReferralById(MethodView):
-    @blp.login_required
+    @blp.roles_required(REFERRER, COORDINATOR)
     @blp.response(200, ReferralDetailSchema)
     def get(self, referral_id):
         """One referral: for coordinators with possible duplicates, for its referrer the
@@ -84,7 +84,7 @@ class ReferralById(MethodView):
 
 @blp.route("/<uuid:referral_id>/withdraw")
 class WithdrawReferral(MethodView):
-    @blp.login_required
+    @blp.roles_required(REFERRER, COORDINATOR)
     @blp.response(200, ReferralStatusSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
@@ -99,7 +99,7 @@ class WithdrawReferral(MethodView):
 
 @blp.route("/<uuid:referral_id>/decision")
 class DecideReferral(MethodView):
-    @blp.login_required
+    @blp.roles_required(REFERRER, COORDINATOR)
     @blp.arguments(DecisionSchema)
     @blp.response(201, EnrolmentSchema, description="Accepted: the young person is enrolled")
     @blp.alt_response(200, schema=ReferralSchema, description="Declined", success=True)

@@ -281,10 +281,17 @@ MATRIX = {
 
 # A referrer or an admin may never use a route about a young person's case: 403 whatever
 # the id (a young person finds nothing there: their own record is under /me).
+# Likewise a mentor, an admin or a young person on a referral's routes.
 for (_method, _path), _statuses in MATRIX.items():
-    if _path.startswith(("/young-people/{young_person_id}", "/alerts/{alert_id}")):
-        for _role in ("referrer", "other_referrer", "admin"):
-            _statuses[ROLES.index(_role)] = 403
+    never = ()
+    if _path.startswith(
+        ("/young-people/{", "/alerts/{", "/goals/{", "/steps/{", "/appointments/{")
+    ):
+        never = ("referrer", "other_referrer", "admin")
+    elif _path.startswith("/referrals/{"):
+        never = ("mentor", "other_mentor", "admin", "young_person", "other_young_person")
+    for _role in never:
+        _statuses[ROLES.index(_role)] = 403
 
 BODIES = {
     "/referrals/{referral_id}/decision": {"decision": "accept"},
