@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from youthapp.clock import is_time_zone
@@ -275,6 +276,13 @@ def _push_settings(env: dict[str, str], defaults: Settings) -> dict[str, object]
     base_url = (env.get("FCM_BASE_URL", "").strip() or defaults.fcm_base_url).rstrip("/")
     if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base_url):
         raise ConfigurationError(f"FCM_BASE_URL {base_url[:80]!r} is not an http(s) URL")
+    if base_url.startswith("http://") and not (
+        allow_loopback in _TRUE and urlsplit(base_url).hostname in ("127.0.0.1", "localhost", "::1")
+    ):
+        raise ConfigurationError(
+            "FCM_BASE_URL must be https (plain http only on loopback, with "
+            "WEBPUSH_ALLOW_LOOPBACK=true, for tests)"
+        )
     timeout = _env_int(env, "PUSH_TIMEOUT_SECONDS", defaults.push_timeout_seconds, 1)
     if timeout > MAX_PUSH_TIMEOUT_SECONDS:
         raise ConfigurationError(

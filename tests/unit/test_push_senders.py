@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 import os
+import socket
 import threading
 import time
 import urllib.parse
@@ -488,6 +489,7 @@ def fcm(stand_in: StandIn, closing) -> FcmSender:
     return closing(
         FcmSender(
             project_id=PROJECT,
+            allow_loopback=True,
             token_provider=lambda: "access-token-1",
             base_url=stand_in.url,
             timeout_seconds=TIMEOUT,
@@ -659,6 +661,7 @@ def test_fcm_that_is_down_is_retried(closing):
     sender = closing(
         FcmSender(
             project_id=PROJECT,
+            allow_loopback=True,
             token_provider=lambda: "t",
             base_url=f"http://127.0.0.1:{_closed_port()}",
             timeout_seconds=TIMEOUT,
@@ -676,6 +679,7 @@ def test_without_an_access_token_nothing_is_sent_and_the_message_is_retried(
     sender = closing(
         FcmSender(
             project_id=PROJECT,
+            allow_loopback=True,
             token_provider=broken,
             base_url=stand_in.url,
             timeout_seconds=TIMEOUT,
@@ -723,6 +727,7 @@ def test_access_tokens_are_minted_from_the_service_account_and_reused_while_vali
     sender = closing(
         FcmSender(
             project_id=PROJECT,
+            allow_loopback=True,
             base_url=stand_in.url,
             timeout_seconds=TIMEOUT,
             token_provider=tokens,
@@ -769,6 +774,7 @@ def test_a_token_endpoint_that_hangs_is_given_up_on_in_time(
     sender = closing(
         FcmSender(
             project_id=PROJECT,
+            allow_loopback=True,
             base_url=stand_in.url,
             timeout_seconds=TIMEOUT,
             token_provider=tokens,
@@ -815,6 +821,7 @@ def test_fcm_is_on_with_a_project_and_a_service_account_file(tmp_path, service_a
             "FCM_PROJECT_ID": PROJECT,
             "FCM_SERVICE_ACCOUNT_FILE": str(path),
             "FCM_BASE_URL": "http://127.0.0.1:9/",
+            "WEBPUSH_ALLOW_LOOPBACK": "true",
         },
         instance_path=tmp_path,
     )
@@ -841,6 +848,8 @@ def test_fcm_is_on_with_a_project_and_a_service_account_file(tmp_path, service_a
             "FCM_PROJECT_ID",
         ),
         ({"FCM_BASE_URL": "fcm.googleapis.com"}, "FCM_BASE_URL"),
+        ({"FCM_BASE_URL": "http://fcm.googleapis.com"}, "FCM_BASE_URL"),
+        ({"FCM_BASE_URL": "http://127.0.0.1:9"}, "WEBPUSH_ALLOW_LOOPBACK"),
         ({"PUSH_TIMEOUT_SECONDS": "0"}, "PUSH_TIMEOUT_SECONDS"),
         ({"PUSH_TIMEOUT_SECONDS": "600"}, "PUSH_TIMEOUT_SECONDS"),
         ({"WEBPUSH_ALLOW_LOOPBACK": "maybe"}, "WEBPUSH_ALLOW_LOOPBACK"),
@@ -894,3 +903,49 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["10.0.0.1", "127.0.0.1", "169.254.169.254", "100.64.0.1", "192.168.1.20", "::1", "fc00::1"],
+)
+def test_a_public_name_for_a_private_address_is_never_posted_to(
+    vapid_key, closing, monkeypatch, address
+):
+    """`10.0.0.1.nip.io` passes any check of the name: it is checked by what it resolves
+    to when the push is sent, and the connection goes to the address that was checked."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    looked_up, connected = [], []
+
+    def resolve(host, port, *args, **kwargs):
+        looked_up.append(host)
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(socket.socket, "connect", lambda self, where: connected.append(where))
+    sender = closing(
+        WebPushSender(vapid_private_key=vapid_key, vapid_subject=SUBJECT, timeout_seconds=TIMEOUT)
+    )
+    endpoint = "https://push.10.0.0.1.nip.io/wpush/v2/abc"
+    assert endpoint_problem(endpoint) is None  # nothing wrong with the name as such
+    token = json.dumps({"endpoint": endpoint, "keys": _valid_keys()})
+    assert sender.send(token, message()) is Outcome.GONE
+    assert looked_up == ["push.10.0.0.1.nip.io"] and connected == []
+
+
+def test_a_push_service_on_another_port_is_refused():
+    assert endpoint_problem("https://fcm.googleapis.com:8443/fcm/send/x") is not None
+    assert endpoint_problem("https://fcm.googleapis.com:443/fcm/send/x") is None
+
+
+def test_fcm_posts_to_loopback_only_when_allowed(stand_in, closing):
+    guarded = closing(
+        FcmSender(
+            project_id=PROJECT,
+            token_provider=lambda: "t",
+            base_url=stand_in.url,
+            timeout_seconds=TIMEOUT,
+        )
+    )
+    assert guarded.send("device-token", message()) is Outcome.RETRY
+    assert stand_in.received == []

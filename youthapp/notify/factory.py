@@ -44,6 +44,7 @@ def senders_from_settings(settings: Settings) -> list[PushSender]:
                 token_provider=tokens,
                 base_url=settings.fcm_base_url,
                 timeout_seconds=settings.push_timeout_seconds,
+                allow_loopback=settings.webpush_allow_loopback,
             )
         )
     return senders

@@ -10,6 +10,7 @@ from typing import Any
 
 import requests
 
+from youthapp.notify.http import public_session
 from youthapp.notify.senders import Outcome, PushMessage
 
 log = logging.getLogger(__name__)
@@ -80,11 +81,15 @@ class FcmSender:
         token_provider: TokenProvider,
         base_url: str = DEFAULT_BASE_URL,
         timeout_seconds: float = 5,
+        allow_loopback: bool = False,
     ) -> None:
         self._url = f"{base_url.rstrip('/')}/v1/projects/{project_id}/messages:send"
         self._token_provider = token_provider
         self._timeout = (timeout_seconds, timeout_seconds)  # to connect, and for each read
-        self._session = requests.Session()
+        # FCM_BASE_URL is checked like a subscription: only the public internet.
+        self._session = public_session(
+            timeout_seconds=timeout_seconds, allow_loopback=allow_loopback
+        )
 
     def close(self) -> None:
         """Close the pooled connections (when the scheduler shuts down)."""

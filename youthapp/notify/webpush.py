@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
+from youthapp.notify.http import InvalidIPAddress, public_session
 from youthapp.notify.senders import Outcome, PushMessage
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ def endpoint_problem(endpoint: str, *, allow_loopback: bool = False) -> str | No
         return "The endpoint must name a push service, not an address."
     if host.endswith(_PRIVATE_SUFFIXES):
         return "The endpoint must be a public push service."
+    if parts.port not in (None, 443):
+        return "The endpoint must be a push service on the https port."
     return None
 
 
@@ -154,14 +157,6 @@ def application_server_key(vapid: Vapid02) -> str:
     )
 
 
-class _NoRedirects(requests.Session):
-    """Push services answer; they do not redirect. Following a redirect would let whoever
-    runs an endpoint's host point the scheduler at any address."""
-
-    def get_redirect_target(self, resp: requests.Response) -> None:
-        return None
-
-
 class WebPushSender:
     """Sends to browsers and installed web apps."""
 
@@ -183,7 +178,9 @@ class WebPushSender:
         self._timeout = (timeout_seconds, timeout_seconds)  # to connect, and for each read
         self._ttl = ttl_seconds
         self._allow_loopback = allow_loopback
-        self._session = _NoRedirects()
+        self._session = public_session(
+            timeout_seconds=timeout_seconds, allow_loopback=allow_loopback
+        )
 
     @property
     def application_server_key(self) -> str:
@@ -231,6 +228,14 @@ class WebPushSender:
                 type(exc).__name__,
             )
             return Outcome.RETRY
+        except InvalidIPAddress:
+            # The name resolves to an address of ours (or nobody's): never post there.
+            log.warning(
+                "web push notification %s: %s resolves to a private or reserved address",
+                message.notification_id,
+                host,
+            )
+            return Outcome.GONE
         except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
             log.info("web push notification %s: %s", message.notification_id, type(exc).__name__)
             return Outcome.GONE
