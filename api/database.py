@@ -1,4 +1,5 @@
-"""One database session per request, committed once by the handler and closed at the end."""
+"""One database session per request, committed once by the handler (or, for a request with
+an Idempotency-Key, with its answer) and closed at the end."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = current_app.extensions["youthapp"].session_factory()
     return g.db_session
+
+
+def commit() -> None:
+    """The handler's work is done: commit it. A request with an Idempotency-Key only
+    flushes here; its work is committed together with the answer a retry will get
+    (api/idempotency.py), so the two are stored as one or not at all."""
+    if g.get("idempotency_claim") is not None:
+        db_session().flush()
+    else:
+        db_session().commit()
 
 
 def finish_session(*, commit: bool) -> None:

@@ -111,12 +111,16 @@ def handle_database_error(error: DBAPIError) -> Response:
         return error_response(422, "A value is too long or out of range to be stored.")
     if isinstance(error, OperationalError) or error.connection_invalidated:
         log.warning("database unavailable (request %s): %s", g.get("request_id"), error.orig)
-        return error_response(
-            503,
-            "The service is briefly unavailable. Please try again.",
-            headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)},
-        )
+        return database_unavailable()
     return handle_unexpected(error)
+
+
+def database_unavailable() -> Response:
+    return error_response(
+        503,
+        "The service is briefly unavailable. Please try again.",
+        headers={"Retry-After": str(RETRY_AFTER_DATABASE_DOWN)},
+    )
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -16,6 +16,7 @@ from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import prepare_response
 from webargs.flaskparser import abort
 
+from api import idempotency
 from api.database import db_session
 from api.errors import ErrorSchema, handle_http_exception
 from api.etags import IF_MATCH_PARAMETER
@@ -109,6 +110,9 @@ class Blueprint(flask_smorest.Blueprint):
                 if roles and user.role not in roles:
                     raise Forbidden()
                 _refuse_after_exit(user)
+                replay = idempotency.claim_or_replay(user)
+                if replay is not None:
+                    return replay
                 return func(*args, **kwargs)
 
             wrapper = self.doc(security=BEARER_SECURITY)(wrapper)

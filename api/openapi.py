@@ -17,7 +17,9 @@ IDEMPOTENCY_KEY_PARAMETER = {
     "in": "header",
     "required": False,
     "description": "Retry safely: the same key and body replay the first answer (for 24 "
-    "hours); the same key with another body is 422; while the first is running, 409",
+    "hours) to a caller who may still see what it is about, with secrets (an activation "
+    "code, a calendar key) as null; the same key with another body is 422; while the first "
+    "is running, 409 (for at most a minute if it died)",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
 }
 

@@ -40,6 +40,29 @@ YOUNG_PERSON = "young_person"
 CASE_ROUTE_ROLES = (COORDINATOR, MENTOR, YOUNG_PERSON)
 
 
+# Staff who read case content: an admin who makes one of these accounts, or resets its
+# password, can reach that content through it.
+CASE_READING_ROLES = (COORDINATOR, MENTOR)
+
+
+def gives_case_access(role: str, *, created: bool) -> bool:
+    """Whether an admin's act on an account of `role` hands out case access: making a
+    coordinator (who sees every case at once), or resetting a coordinator's or a mentor's
+    password. (A new mentor sees nothing until a coordinator assigns them.)"""
+    if created:
+        return role == COORDINATOR
+    return role in CASE_READING_ROLES
+
+
+def told_of_case_access(admin: User) -> Select[tuple[User]]:
+    """Who hears that an admin handed out case access: every other active admin."""
+    return (
+        select(User)
+        .where(User.is_active.is_(True), User.role == ADMIN, User.id != admin.id)
+        .order_by(User.id)
+    )
+
+
 def require_role(actor: User, *roles: str) -> None:
     if actor.role not in roles:
         raise Forbidden()

@@ -38,7 +38,9 @@ def record(
     details: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Add one event; `subject` is (object type, object id); `details` never holds case text."""
+    """Add one event; `subject` is (object type, object id). `details` holds only facts from
+    fixed vocabularies (field names, a role, a status, a count): never free text, and nothing
+    from which case content can be read (such as which mentors, hence which specialties)."""
     session.add(AuditEvent(**_row(actor, action, young_person_id, subject, details, now)))
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from youthapp.clock import is_time_zone
 
 ENVIRONMENTS = ("development", "production", "test")
+ADMIN_CASE_ACCESS_RULES = ("one_person", "two_person")
 MIN_SECRET_LENGTH = 32
 # The content/ folder at the root of the checkout (crisis contacts, articles, services).
 DEFAULT_CONTENT_PATH = Path(__file__).resolve().parent.parent / "content"
@@ -69,6 +70,9 @@ class Settings:
     # access log names the staff who looked (roles always show).
     retention_months: int = 24
     access_log_shows_names: bool = False
+    # "two_person": an account that can read case content, made or reset by an admin, is
+    # unusable until a second admin approves it.
+    admin_case_access: str = "one_person"
     # Authored content, read and checked once at start-up.
     content_path: Path = DEFAULT_CONTENT_PATH
     # The programme's own duty line, listed with the crisis contacts. Empty means not set:
@@ -194,7 +198,11 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         ) from None
     if any(offset <= 0 for offset in reminder_offsets):
         raise ConfigurationError("REMINDER_OFFSETS_MINUTES must be positive")
+    admin_case_access = env.get("ADMIN_CASE_ACCESS", "").strip() or defaults.admin_case_access
+    if admin_case_access not in ADMIN_CASE_ACCESS_RULES:
+        raise ConfigurationError("ADMIN_CASE_ACCESS must be one_person or two_person")
     return Settings(
+        admin_case_access=admin_case_access,
         environment=environment,
         instance_path=instance,
         database_url=database_url,

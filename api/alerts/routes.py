@@ -3,7 +3,7 @@
 from flask.views import MethodView
 
 from api.alerts.schemas import AlertQueryArgsSchema, AlertSchema, ResolveSchema
-from api.database import db_session
+from api.database import commit, db_session
 from api.extensions import Blueprint, current_user
 from api.pagination import fetch_page
 from youthapp.access import COORDINATOR, MENTOR
@@ -27,7 +27,7 @@ class Alerts(MethodView):
         actor = current_user()
         page = fetch_page(alerts.alerts_query(actor, **filters), pagination_parameters)
         alerts.record_listed(db_session(), actor, page)
-        db_session().commit()
+        commit()
         return page
 
 
@@ -38,7 +38,7 @@ class AlertById(MethodView):
     def get(self, alert_id):
         """An alert."""
         alert = alerts.view_alert(db_session(), current_user(), alert_id)
-        db_session().commit()
+        commit()
         return alert
 
 
@@ -50,7 +50,7 @@ class Acknowledge(MethodView):
     def post(self, alert_id):
         """I'm on it: stops the escalation clock."""
         alert = alerts.acknowledge(db_session(), current_user(), alert_id, now=utcnow())
-        db_session().commit()
+        commit()
         return alert
 
 
@@ -65,5 +65,5 @@ class Resolve(MethodView):
         alert = alerts.resolve(
             db_session(), current_user(), alert_id, note=data["note"], now=utcnow()
         )
-        db_session().commit()
+        commit()
         return alert

@@ -15,7 +15,7 @@ from api.appointments.schemas import (
     MyAppointmentSchema,
     ResponseSchema,
 )
-from api.database import db_session
+from api.database import commit, db_session
 from api.etags import ETAG_HEADER, if_match_tags, versioned, with_etag
 from api.extensions import Blueprint, current_user, runtime
 from api.pagination import fetch_page
@@ -53,7 +53,7 @@ class Appointments(MethodView):
     def post(self, data):
         """Book an appointment (a mentor or young person double-booked is 409)."""
         appointment = appointments.book(db_session(), current_user(), data, now=utcnow())
-        db_session().commit()
+        commit()
         return with_etag(appointment, appointment.version)
 
     @blp.roles_required(COORDINATOR, MENTOR)
@@ -65,7 +65,7 @@ class Appointments(MethodView):
         actor = current_user()
         page = fetch_page(appointments.appointments_query(actor, **filters), pagination_parameters)
         appointments.record_listed(db_session(), actor, page)
-        db_session().commit()
+        commit()
         return page
 
 
@@ -89,7 +89,7 @@ class AppointmentById(MethodView):
     def get(self, appointment_id):
         """An appointment (the young person's own without staff fields)."""
         appointment = appointments.view_appointment(db_session(), current_user(), appointment_id)
-        db_session().commit()
+        commit()
         return versioned(shown_to(current_user(), appointment), appointment.version)
 
     @blp.case_route
@@ -108,7 +108,7 @@ class AppointmentById(MethodView):
             if_match=if_match_tags(),
             now=utcnow(),
         )
-        db_session().commit()
+        commit()
         return _answer(appointment)
 
 
@@ -124,7 +124,7 @@ class CancelAppointment(MethodView):
         appointment = appointments.cancel(
             db_session(), current_user(), appointment_id, reason=data["reason"], now=utcnow()
         )
-        db_session().commit()
+        commit()
         return _answer(appointment)
 
 
@@ -145,7 +145,7 @@ class RespondToAppointment(MethodView):
             message=data.get("message"),
             now=utcnow(),
         )
-        db_session().commit()
+        commit()
         return _answer(appointment)
 
 
@@ -161,7 +161,7 @@ class Attendance(MethodView):
         appointment = appointments.record_attendance(
             db_session(), current_user(), appointment_id, attended=data["attended"], now=utcnow()
         )
-        db_session().commit()
+        commit()
         return _answer(appointment)
 
 
@@ -178,7 +178,7 @@ class MyCalendarToken(MethodView):
         token = calendar.feed_token(
             db_session(), current_user(), settings=runtime().settings, now=utcnow()
         )
-        db_session().commit()
+        commit()
         return _feed_url(token)
 
     @blp.roles_required(YOUNG_PERSON)
@@ -188,7 +188,7 @@ class MyCalendarToken(MethodView):
         token = calendar.feed_token(
             db_session(), current_user(), settings=runtime().settings, now=utcnow(), renew=True
         )
-        db_session().commit()
+        commit()
         return _feed_url(token)
 
     @blp.roles_required(YOUNG_PERSON)
@@ -196,7 +196,7 @@ class MyCalendarToken(MethodView):
     def delete(self):
         """Turn your calendar feed off."""
         calendar.revoke_feed(db_session(), current_user())
-        db_session().commit()
+        commit()
 
 
 @blp.route("/calendar/<string:token>.ics")

@@ -90,4 +90,11 @@ class AttendanceSchema(StrictSchema):
 
 
 class CalendarTokenSchema(Schema):
-    url = fields.Url(required=True, metadata={"description": "Private: anyone with it can read it"})
+    url = fields.Url(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Private: anyone with it can read it. Null only in a replay "
+            "(Idempotency-Key): a stored answer keeps no key, so ask again"
+        },
+    )

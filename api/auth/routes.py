@@ -11,7 +11,7 @@ from api.auth.schemas import (
     PreferencesUpdateSchema,
     TokenPairSchema,
 )
-from api.database import db_session
+from api.database import commit, db_session
 from api.extensions import (
     BEARER_SECURITY,
     Blueprint,
@@ -47,7 +47,7 @@ class Login(MethodView):
             now=utcnow(),
             session_lifetime=runtime().session_lifetime,
         )
-        db_session().commit()
+        commit()
         return token_pair(issued)
 
 
@@ -73,7 +73,7 @@ class Activate(MethodView):
             now=utcnow(),
             session_lifetime=runtime().session_lifetime,
         )
-        db_session().commit()
+        commit()
         return token_pair(issued)
 
 
@@ -96,7 +96,7 @@ class Refresh(MethodView):
             now=utcnow(),
             lifetime=runtime().session_lifetime,
         )
-        db_session().commit()
+        commit()
         return token_pair(issued)
 
 
@@ -107,7 +107,7 @@ class Logout(MethodView):
     def post(self):
         """Sign out: this access token and every refresh token of its sign-in stop working."""
         auth.logout(db_session(), current_user(), get_jwt()["sid"], now=utcnow())
-        db_session().commit()
+        commit()
 
 
 @blp.route("/me")
@@ -133,5 +133,5 @@ class MyPreferences(MethodView):
     def put(self, changes):
         """Change your preferences; any left out keep their current values."""
         user = accounts.update_preferences(db_session(), current_user(), changes)
-        db_session().commit()
+        commit()
         return user.preferences

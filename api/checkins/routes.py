@@ -13,7 +13,7 @@ from api.checkins.schemas import (
     TimerCreateSchema,
     TimerSchema,
 )
-from api.database import db_session
+from api.database import commit, db_session
 from api.etags import ETAG_HEADER, if_match_tags, versioned, with_etag
 from api.extensions import Blueprint, current_user, limiter, runtime
 from api.pagination import fetch_page
@@ -46,7 +46,7 @@ class MyCheckIns(MethodView):
     def post(self, data):
         """Check in: mood, whether you feel safe, and whether you need help now."""
         check_in, created = checkins.submit(db_session(), current_user(), data, now=utcnow())
-        db_session().commit()
+        commit()
         return check_in, 201 if created else 200
 
     @blp.roles_required(YOUNG_PERSON)
@@ -72,7 +72,7 @@ class CheckInsOfYoungPerson(MethodView):
             db_session(), current_user(), young_person_id, **filters
         )
         page = fetch_page(query, pagination_parameters)
-        db_session().commit()
+        commit()
         return page
 
 
@@ -89,7 +89,7 @@ class ScheduleOfYoungPerson(MethodView):
             young_person_id,
             default_zone=runtime().settings.default_timezone,
         )
-        db_session().commit()
+        commit()
         return versioned(view, view.version)
 
     @blp.case_route
@@ -108,7 +108,7 @@ class ScheduleOfYoungPerson(MethodView):
             default_zone=runtime().settings.default_timezone,
             now=utcnow(),
         )
-        db_session().commit()
+        commit()
         return with_etag(view, view.version)
 
 
@@ -143,7 +143,7 @@ class MyTimers(MethodView):
             note=data.get("note"),
             now=utcnow(),
         )
-        db_session().commit()
+        commit()
         return timer
 
     @blp.roles_required(YOUNG_PERSON)
@@ -171,5 +171,5 @@ class MarkSafe(MethodView):
     def post(self, timer_id):
         """I'm safe: stop the timer (staff who were alerted get an all clear)."""
         timer = timers.mark_safe(db_session(), current_user(), timer_id, now=utcnow())
-        db_session().commit()
+        commit()
         return timer

@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 
-from api.database import db_session
+from api.database import commit, db_session
 from api.devices.schemas import DeviceCreateSchema, DeviceSchema
 from api.extensions import Blueprint, current_user, runtime
 from api.pagination import fetch_page
@@ -38,7 +38,7 @@ class MyDevices(MethodView):
             now=utcnow(),
             allow_loopback=runtime().settings.webpush_allow_loopback,
         )
-        db_session().commit()
+        commit()
         return device, 201 if created else 200
 
     @blp.login_required
@@ -56,4 +56,4 @@ class MyDeviceById(MethodView):
     def delete(self, device_id):
         """Stop push notifications to a device (as when signing out on it)."""
         devices.remove(db_session(), current_user(), device_id, now=utcnow())
-        db_session().commit()
+        commit()

@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 
-from api.database import db_session
+from api.database import commit, db_session
 from api.extensions import Blueprint, current_user
 from api.notifications.schemas import InboxQueryArgsSchema, NotificationSchema
 from api.pagination import fetch_page
@@ -39,5 +39,5 @@ class MarkRead(MethodView):
         notification = notifications.mark_read(
             db_session(), current_user(), notification_id, now=utcnow()
         )
-        db_session().commit()
+        commit()
         return notification

@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 
-from api.database import db_session
+from api.database import commit, db_session
 from api.extensions import Blueprint, current_user, runtime
 from api.pagination import fetch_page
 from api.people.schemas import (
@@ -41,7 +41,7 @@ class YoungPeople(MethodView):
         actor = current_user()
         page = fetch_page(people.young_people_query(actor, **filters), pagination_parameters)
         people.record_listed(db_session(), actor, page)
-        db_session().commit()
+        commit()
         return page
 
 
@@ -52,7 +52,7 @@ class YoungPersonById(MethodView):
     def get(self, young_person_id):
         """A young person's record."""
         young_person = people.view_young_person(db_session(), current_user(), young_person_id)
-        db_session().commit()
+        commit()
         return young_person
 
     @blp.case_route
@@ -70,7 +70,7 @@ class YoungPersonById(MethodView):
             people.set_consents(
                 db_session(), current_user(), young_person_id, consents, now=utcnow()
             )
-        db_session().commit()
+        commit()
         return young_person
 
 
@@ -85,7 +85,7 @@ class ActivationCode(MethodView):
         code, expires_at = activation.reissue_code(
             db_session(), current_user(), young_person_id, settings=runtime().settings, now=utcnow()
         )
-        db_session().commit()
+        commit()
         return {"activation_code": code, "expires_at": expires_at}
 
 
@@ -96,7 +96,7 @@ class Assignments(MethodView):
     def get(self, young_person_id):
         """Every assignment of the young person, ended ones included."""
         assignments = people.list_assignments(db_session(), current_user(), young_person_id)
-        db_session().commit()
+        commit()
         return assignments
 
     @blp.case_route
@@ -109,7 +109,7 @@ class Assignments(MethodView):
         assignment = people.assign_mentor(
             db_session(), current_user(), young_person_id, data["mentor_id"], now=utcnow()
         )
-        db_session().commit()
+        commit()
         return assignment
 
 
@@ -128,7 +128,7 @@ class AssignmentById(MethodView):
             now=utcnow(),
             again_ok=True,
         )
-        db_session().commit()
+        commit()
 
 
 @blp.route("/<uuid:young_person_id>/assignments/<uuid:assignment_id>/end")
@@ -144,7 +144,7 @@ class EndAssignment(MethodView):
         handover = handovers.end_assignment(
             db_session(), current_user(), young_person_id, assignment_id, **data, now=utcnow()
         )
-        db_session().commit()
+        commit()
         return handover
 
 
@@ -155,7 +155,7 @@ class Handovers(MethodView):
     def get(self, young_person_id):
         """Every handover between the young person's mentors, oldest first."""
         found = handovers.handovers_of(db_session(), current_user(), young_person_id)
-        db_session().commit()
+        commit()
         return found
 
 
@@ -166,7 +166,7 @@ class StatusHistory(MethodView):
     def get(self, young_person_id):
         """Every status of the young person's case and why, oldest first."""
         history = people.status_history(db_session(), current_user(), young_person_id)
-        db_session().commit()
+        commit()
         return history
 
 
@@ -182,5 +182,5 @@ class Erasure(MethodView):
         erased_at = privacy.erase_on_request(
             db_session(), current_user(), young_person_id, reason=data["reason"], now=utcnow()
         )
-        db_session().commit()
+        commit()
         return {"young_person_id": young_person_id, "erased_at": erased_at}

@@ -97,7 +97,15 @@ class YoungPersonQueryArgsSchema(StrictSchema):
 
 
 class ActivationCodeSchema(Schema):
-    activation_code = fields.String(required=True, metadata={"example": "7KQM-2XPA-H9TD"})
+    activation_code = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "example": "7KQM-2XPA-H9TD",
+            "description": "Null only in a replay (Idempotency-Key): a stored answer keeps no "
+            "code, so issue another",
+        },
+    )
     expires_at = AwareDateTime(required=True)
 
 

@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 
-from api.database import db_session
+from api.database import commit, db_session
 from api.etags import (
     ETAG_HEADER,
     if_match_tags,
@@ -75,7 +75,7 @@ class PlanOfYoungPerson(MethodView):
     def get(self, young_person_id):
         """A young person's whole support plan, with staff notes."""
         person_id = plans.staff_plan(db_session(), current_user(), young_person_id)
-        db_session().commit()
+        commit()
         return _plan_response(db_session(), person_id)
 
 
@@ -88,7 +88,7 @@ class Goals(MethodView):
     def post(self, data, young_person_id):
         """Add a goal to the plan (coordinators and assigned mentors)."""
         goal = plans.create_goal(db_session(), current_user(), young_person_id, data, now=utcnow())
-        db_session().commit()
+        commit()
         return with_etag(goal, goal.version)
 
 
@@ -101,7 +101,7 @@ class PlanHistory(MethodView):
         """Every change to the support and safety plans: who, when, before and after."""
         query = plans.history_query(db_session(), current_user(), young_person_id)
         page = fetch_page(query, pagination_parameters)
-        db_session().commit()
+        commit()
         return page
 
 
@@ -113,7 +113,7 @@ class GoalById(MethodView):
     def get(self, goal_id):
         """A goal with its steps (the young person's own, without staff fields)."""
         goal = plans.view_goal(db_session(), current_user(), goal_id)
-        db_session().commit()
+        commit()
         return versioned(_goal_for(current_user(), goal), goal.version)
 
     @blp.case_route
@@ -126,7 +126,7 @@ class GoalById(MethodView):
         goal = plans.update_goal(
             db_session(), current_user(), goal_id, changes, if_match=if_match_tags(), now=utcnow()
         )
-        db_session().commit()
+        commit()
         return with_etag(goal, goal.version)
 
     @blp.case_route
@@ -138,7 +138,7 @@ class GoalById(MethodView):
         plans.archive_goal(
             db_session(), current_user(), goal_id, if_match=optional_if_match_tags(), now=utcnow()
         )
-        db_session().commit()
+        commit()
 
 
 @blp.route("/goals/<uuid:goal_id>/steps")
@@ -150,7 +150,7 @@ class Steps(MethodView):
     def post(self, data, goal_id):
         """Add a step to the end of a goal."""
         step = plans.create_step(db_session(), current_user(), goal_id, data, now=utcnow())
-        db_session().commit()
+        commit()
         return with_etag(step, step.version)
 
 
@@ -162,7 +162,7 @@ class StepById(MethodView):
     def get(self, step_id):
         """A step."""
         step = plans.view_step(db_session(), current_user(), step_id)
-        db_session().commit()
+        commit()
         return versioned(step, step.version)
 
     @blp.case_route
@@ -175,7 +175,7 @@ class StepById(MethodView):
         step = plans.update_step(
             db_session(), current_user(), step_id, changes, if_match=if_match_tags(), now=utcnow()
         )
-        db_session().commit()
+        commit()
         return with_etag(step, step.version)
 
     @blp.case_route
@@ -187,12 +187,12 @@ class StepById(MethodView):
         plans.archive_step(
             db_session(), current_user(), step_id, if_match=optional_if_match_tags(), now=utcnow()
         )
-        db_session().commit()
+        commit()
 
 
 def _get_safety_plan(young_person_id):
     person_id, plan = plans.safety_plan_for(db_session(), current_user(), young_person_id)
-    db_session().commit()
+    commit()
     version = plan.version if plan else 0
     return versioned(safety_plan_document(person_id, plan), version)
 
@@ -206,7 +206,7 @@ def _put_safety_plan(sections, young_person_id):
         if_match=if_match_tags(),
         now=utcnow(),
     )
-    db_session().commit()
+    commit()
     return with_etag(safety_plan_document(plan.young_person_id, plan), plan.version)
 
 

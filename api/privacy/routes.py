@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 
-from api.database import db_session
+from api.database import commit, db_session
 from api.extensions import Blueprint, current_user, runtime
 from api.pagination import fetch_rows
 from api.people.schemas import ConsentsSchema
@@ -64,5 +64,5 @@ class MyConsents(MethodView):
         young_person = people.set_consents(
             db_session(), current_user(), current_user().young_person_id, consents, now=utcnow()
         )
-        db_session().commit()
+        commit()
         return young_person.consents

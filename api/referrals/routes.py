@@ -3,7 +3,7 @@
 from flask import jsonify
 from flask.views import MethodView
 
-from api.database import db_session
+from api.database import commit, db_session
 from api.extensions import Blueprint, current_user, runtime
 from api.pagination import fetch_page
 from api.referrals.schemas import (
@@ -49,7 +49,7 @@ class Referrals(MethodView):
         referral = referrals.submit_referral(
             db_session(), current_user(), data, settings=runtime().settings, now=utcnow()
         )
-        db_session().commit()
+        commit()
         return referral
 
     @blp.roles_required(REFERRER, COORDINATOR)
@@ -61,7 +61,7 @@ class Referrals(MethodView):
         actor = current_user()
         page = fetch_page(referrals.referrals_query(actor, **filters), pagination_parameters)
         referrals.record_listed(db_session(), actor, page)
-        db_session().commit()
+        commit()
         return [shown_to(actor, referral) for referral in page]
 
 
@@ -74,7 +74,7 @@ class ReferralById(MethodView):
         status fields only."""
         actor = current_user()
         referral = referrals.get_referral(db_session(), actor, referral_id)
-        db_session().commit()
+        commit()
         if actor.role != COORDINATOR:
             return shown_to(actor, referral)
         return Extended(
@@ -93,7 +93,7 @@ class WithdrawReferral(MethodView):
         referral = referrals.withdraw_referral(
             db_session(), current_user(), referral_id, now=utcnow()
         )
-        db_session().commit()
+        commit()
         return referral
 
 
@@ -118,7 +118,7 @@ class DecideReferral(MethodView):
             settings=runtime().settings,
             now=utcnow(),
         )
-        db_session().commit()
+        commit()
         if isinstance(outcome, Referral):
             return jsonify(_REFERRAL.dump(outcome))
         return {

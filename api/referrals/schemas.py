@@ -120,7 +120,8 @@ class EnrolmentSchema(Schema):
         allow_none=True,
         metadata={
             "description": "Give it to the young person; it is shown only once. Null when "
-            "the referral joined a record whose account is activated already",
+            "the referral joined a record whose account is activated already, and in a "
+            "replay (Idempotency-Key): a stored answer keeps no code",
             "example": "7KQM-2XPA-H9TD",
         },
     )

@@ -2,7 +2,7 @@
 
 from flask.views import MethodView
 
-from api.database import db_session
+from api.database import commit, db_session
 from api.extensions import Blueprint, current_user, runtime
 from api.pagination import fetch_page
 from api.users.schemas import UserCreateSchema, UserQueryArgsSchema, UserSchema, UserUpdateSchema
@@ -38,8 +38,10 @@ class Users(MethodView):
             current_user(),
             data,
             default_timezone=runtime().settings.default_timezone,
+            two_person=runtime().settings.admin_case_access == "two_person",
+            now=utcnow(),
         )
-        db_session().commit()
+        commit()
         return user
 
 
@@ -58,7 +60,25 @@ class UserById(MethodView):
     def patch(self, changes, user_id):
         """Change a staff account; deactivating it ends its sessions at once."""
         user = accounts.update_staff_user(
-            db_session(), runtime().hashing, current_user(), user_id, changes, utcnow()
+            db_session(),
+            runtime().hashing,
+            current_user(),
+            user_id,
+            changes,
+            utcnow(),
+            two_person=runtime().settings.admin_case_access == "two_person",
         )
-        db_session().commit()
+        commit()
+        return user
+
+
+@blp.route("/<uuid:user_id>/approve")
+class ApproveUser(MethodView):
+    @blp.roles_required(ADMIN)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, user_id):
+        """Approve an account another admin made or reset (ADMIN_CASE_ACCESS=two_person)."""
+        user = accounts.approve_staff_user(db_session(), current_user(), user_id, now=utcnow())
+        commit()
         return user

@@ -28,6 +28,13 @@ class UserSchema(Schema):
     referrer_type = fields.String(allow_none=True, validate=validate.OneOf(REFERRER_TYPES))
     organisation = fields.String(allow_none=True)
     last_login_at = AwareDateTime(allow_none=True)
+    awaiting_approval_since = AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "ADMIN_CASE_ACCESS=two_person: the account cannot sign in until a "
+            "second admin approves it (POST /users/{user_id}/approve)"
+        },
+    )
     created_at = AwareDateTime(required=True)
     updated_at = AwareDateTime(required=True)
 

@@ -59,3 +59,38 @@ def test_the_trail_cannot_be_edited_through_the_api(admin):
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         assert admin._send(method, AUDIT).status_code == 405
         assert admin._send(method, f"{AUDIT}/{event_id}").status_code in (404, 405)
+
+
+# What audit details may say: names of fields and facts from fixed vocabularies.
+FACTS = {"fields", "role", "platform", "from_user_id", "trigger", "count", "from", "to"}
+FACTS |= {"format", "status", "resolution"}
+
+
+def test_the_trail_holds_no_free_text_and_nothing_that_shows_a_specialty(
+    as_role, admin, programme
+):
+    coordinator = as_role("coordinator")
+    mentor = as_role("mentor", specialty="substance_misuse")
+    person_id, young_person = programme.young_person(coordinator)
+    programme.assign(coordinator, person_id, mentor)
+    young_person.put("/api/v1/me/consents", json={"sharing": {"housing": False}})
+    coordinator.patch(
+        f"/api/v1/young-people/{person_id}",
+        json={"status": "paused", "status_reason": "Admitted to the Maudsley"},
+    )
+    coordinator.post(
+        f"/api/v1/young-people/{person_id}/erasure",
+        json={"reason": "She asked on the phone, scared her ex would find it"},
+    )
+
+    events = admin.get(f"{AUDIT}?young_person_id={person_id}&page_size=100").get_json()
+    assert {e["action"] for e in events} >= {
+        "assignment.created",
+        "consents.changed",
+        "young_person.erased",
+    }
+    text = str(events)
+    for secret in ("scared", "Maudsley", str(mentor.user.id), "substance", "housing"):
+        assert secret not in text, secret
+    for event in events:
+        assert set(event["details"] or {}) <= FACTS, event

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
 from tests.conftest import referral_body
 from youthapp.models import IdempotencyKey, Referral
+from youthapp.services.idempotency import request_hash
 
 REFERRALS = "/api/v1/referrals"
 
@@ -39,11 +41,42 @@ def test_the_same_key_with_another_body_is_422(as_role, db):
 def test_a_retry_while_the_first_is_running_is_409(as_role, db):
     referrer = as_role("referrer")
     first = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "slow"})
-    db.execute(update(IdempotencyKey).values(response_status=None))  # as if still running
+    # As if still running: no answer yet, and its lease not run out.
+    db.execute(
+        update(IdempotencyKey).values(
+            response_status=None, locked_until=datetime.now(UTC) + timedelta(seconds=50)
+        )
+    )
     db.commit()
     retry = referrer.post(REFERRALS, json=referral_body(), headers={"Idempotency-Key": "slow"})
     assert retry.status_code == 409
     assert first.status_code == 201
+
+
+def test_a_key_whose_request_died_is_free_again_when_its_lease_runs_out(as_role, db):
+    """The worker or the database went away mid-request: nothing of it was committed but
+    the claim. Within a minute the key runs afresh (and makes one record, not two)."""
+    referrer = as_role("referrer")
+    body = json.dumps(referral_body())
+    db.add(
+        IdempotencyKey(
+            user_id=referrer.user.id,
+            path=REFERRALS,
+            key="died",
+            request_hash=request_hash("POST", body.encode()),
+            created_at=datetime.now(UTC) - timedelta(minutes=2),
+            expires_at=datetime.now(UTC) + timedelta(hours=23),
+            locked_until=datetime.now(UTC) - timedelta(seconds=1),
+        )
+    )
+    db.commit()
+    keyed = {"Idempotency-Key": "died", "Content-Type": "application/json"}
+    retry = referrer.post(REFERRALS, data=body, headers=keyed)
+    assert retry.status_code == 201
+    again = referrer.post(REFERRALS, data=body, headers=keyed)
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == retry.get_json()
+    assert db.scalar(select(func.count()).select_from(Referral)) == 1
 
 
 def test_keys_belong_to_one_user_and_one_path(as_role, db):

@@ -174,3 +174,17 @@ def test_log_level(tmp_path):
     assert load_settings(production(LOG_LEVEL="debug"), instance_path=tmp_path).log_level == "DEBUG"
     with pytest.raises(ConfigurationError, match="LOG_LEVEL"):
         load_settings(production(LOG_LEVEL="chatty"), instance_path=tmp_path)
+
+
+def test_the_admin_case_access_rule_is_one_of_two(tmp_path):
+    assert load_settings(
+        {"JWT_SECRET_KEY": "k" * 32}, instance_path=tmp_path
+    ).admin_case_access == ("one_person")
+    strict = load_settings(
+        {"JWT_SECRET_KEY": "k" * 32, "ADMIN_CASE_ACCESS": "two_person"}, instance_path=tmp_path
+    )
+    assert strict.admin_case_access == "two_person"
+    with pytest.raises(ConfigurationError, match="ADMIN_CASE_ACCESS"):
+        load_settings(
+            {"JWT_SECRET_KEY": "k" * 32, "ADMIN_CASE_ACCESS": "two"}, instance_path=tmp_path
+        )

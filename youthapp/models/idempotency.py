@@ -1,4 +1,4 @@
-"""Idempotency keys: a retried creating request replays its first answer."""
+"""Idempotency keys: a retried creating request replays its first answer, without secrets."""
 
 from __future__ import annotations
 
@@ -26,3 +26,10 @@ class IdempotencyKey(IdMixin, Base):
     response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # While the first request runs, its claim is held until then; a request that died
+    # (its process or its database gone) frees the key when the lease runs out.
+    locked_until: Mapped[datetime | None]
+    # Whom the answer is about, so that a replay is shown only to who may still see it, and
+    # erasure removes it.
+    young_person_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

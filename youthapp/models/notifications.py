@@ -25,6 +25,7 @@ NOTIFICATION_KINDS = (
     "help_seen",
     "referral_submitted",
     "referral_decided",
+    "account_change",
 )
 
 

@@ -54,6 +54,9 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
     # Set when the record was erased (on request or after the retention period): what is
     # left is anonymous.
     erased_at: Mapped[datetime | None]
+    # Why it was erased, kept with what is left of the record (not in the audit trail, which
+    # holds no free text).
+    erasure_reason: Mapped[str | None] = mapped_column(Text)
     exited_at: Mapped[datetime | None]
 
     assignments: Mapped[list[Assignment]] = relationship(

@@ -59,6 +59,11 @@ class User(IdMixin, TimestampMixin, Base):
     referrer_type: Mapped[str | None] = mapped_column(String(30))
     organisation: Mapped[str | None] = mapped_column(String(200))
     last_login_at: Mapped[datetime | None]
+    # Under ADMIN_CASE_ACCESS=two_person: set while an account that can read case content
+    # (made, or its password reset, by an admin) waits for a second admin's approval.
+    awaiting_approval_since: Mapped[datetime | None]
+    approval_requested_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # Set for role young_person: the enrolled record this account belongs to.
     young_person_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("young_people.id"), unique=True

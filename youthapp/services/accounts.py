@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
-from youthapp.errors import Conflict, InvalidInput, NotFound
+from youthapp.clock import utcnow
+from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, STAFF_ROLES, User
-from youthapp.services import auth, throttle
+from youthapp.services import auth, notifications, throttle
 from youthapp.services.passwords import PasswordHashing, password_problems
 
 # The stored lengths (see models/users.py); the API checks them too, but the command line
@@ -59,8 +60,11 @@ def create_staff_user(
     data: Mapping[str, Any],
     *,
     default_timezone: str = "Europe/London",
+    two_person: bool = False,
+    now: datetime | None = None,
 ) -> User:
-    """Create a staff account; `actor` is None only for the operator's command line."""
+    """Create a staff account; `actor` is None only for the operator's command line. An
+    admin who makes an account that reads case content is told on (case_access_given)."""
     if actor is not None:
         access.require_role(actor, access.ADMIN)
     role = data["role"]
@@ -90,6 +94,68 @@ def create_staff_user(
     session.add(user)
     session.flush()
     audit.record(session, actor, "user.created", subject=("user", user.id), details={"role": role})
+    if actor is not None and access.gives_case_access(role, created=True):
+        _case_access_given(
+            session, actor, user, "created", two_person=two_person, now=now or utcnow()
+        )
+    return user
+
+
+def _case_access_given(
+    session: Session, admin: User, user: User, act: str, *, two_person: bool, now: datetime
+) -> None:
+    """An admin made an account that reads case content, or reset its password: the act
+    is recorded loudly, every other admin and the account's holder are told, and under the
+    two-person rule the account waits for a second admin's approval."""
+    audit.record(
+        session,
+        admin,
+        "admin.case_access_given",
+        subject=("user", user.id),
+        details={"role": user.role, "fields": ["account" if act == "created" else "password"]},
+        now=now,
+    )
+    what = (
+        f"created a {user.role} account"
+        if act == "created"
+        else f"reset a {user.role}'s password"
+    )
+    for other in session.scalars(access.told_of_case_access(admin)):
+        notifications.notify(
+            session,
+            other,
+            "account_change",
+            now=now,
+            subject_id=user.id,
+            data={"user_id": str(user.id)},
+            template="case_access_given",
+            what=what,
+        )
+    notifications.notify(
+        session,
+        user,
+        "account_change",
+        now=now,
+        subject_id=user.id,
+        data={"user_id": str(user.id)},
+        template="account_created_by_admin" if act == "created" else "password_reset_by_admin",
+    )
+    if two_person:
+        user.awaiting_approval_since, user.approval_requested_by_id = now, admin.id
+        user.approved_by_id = None
+        session.flush()
+
+
+def approve_staff_user(session: Session, actor: User, user_id: uuid.UUID, *, now: datetime) -> User:
+    """A second admin lets an account that is waiting be used."""
+    user = get_staff_user(session, actor, user_id)
+    if user.awaiting_approval_since is None:
+        raise Conflict("This account is not waiting for approval.")
+    if user.approval_requested_by_id == actor.id:
+        raise Forbidden("Another admin must approve what you did.")
+    user.awaiting_approval_since, user.approved_by_id = None, actor.id
+    session.flush()
+    audit.record(session, actor, "user.approved", subject=("user", user.id), now=now)
     return user
 
 
@@ -116,6 +182,8 @@ def update_staff_user(
     user_id: uuid.UUID,
     changes: Mapping[str, Any],
     now: datetime,
+    *,
+    two_person: bool = False,
 ) -> User:
     user = get_staff_user(session, actor, user_id)
     display_name = changes["display_name"].strip() if "display_name" in changes else None
@@ -135,6 +203,8 @@ def update_staff_user(
         auth.end_all_sessions(session, user.id, now=now, reason="password_reset")
         # A reset is how a locked-out user gets back in; the lockout guarded the old password.
         throttle.clear_account(session, auth.LOGIN, throttle.account_key(user.email))
+        if access.gives_case_access(user.role, created=False):
+            _case_access_given(session, actor, user, "reset", two_person=two_person, now=now)
     if changes.get("is_active") is False and user.is_active:
         if user.role == access.ADMIN and _active_admin_count(session) <= 1:
             raise Conflict("This is the last active admin; make another admin first.")

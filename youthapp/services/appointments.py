@@ -20,7 +20,7 @@ from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Appointment, User, YoungPerson
 from youthapp.notify import outbox
 from youthapp.services import alerts, notifications, people
-from youthapp.services.plans import check_version
+from youthapp.services.versions import check_version
 
 # Changes the young person's calendar must show (RFC 5545 SEQUENCE).
 SIGNIFICANT = ("starts_at", "duration_minutes", "mode", "location", "notes_for_young_person")

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from youthapp import audit
-from youthapp.errors import Unauthenticated
+from youthapp.errors import Forbidden, Unauthenticated
 from youthapp.models import AuthSession, RefreshToken, User, YoungPerson
 from youthapp.services import throttle
 from youthapp.services.passwords import PasswordHashing
@@ -52,6 +52,8 @@ def login(
         )
         raise Unauthenticated(WRONG_CREDENTIALS, keep_changes=True)
     throttle.clear_account(session, LOGIN, key)
+    if user.awaiting_approval_since is not None:
+        raise Forbidden("This account is waiting for a second admin to approve it.")
     if user.young_person_id is not None:
         user.case_status = session.scalar(
             select(YoungPerson.status).where(YoungPerson.id == user.young_person_id)
@@ -157,6 +159,7 @@ def _live_session(
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
             User.is_active.is_(True),
+            User.awaiting_approval_since.is_(None),
         )
     ).one_or_none()
     if row is None:

@@ -213,7 +213,6 @@ def assign_mentor(
         "assignment.created",
         young_person_id=young_person.id,
         subject=("assignment", assignment.id),
-        details={"mentor_id": str(mentor.id)},
         now=now,
     )
     return assignment
@@ -250,7 +249,6 @@ def set_consents(
         "consents.changed",
         young_person_id=young_person.id,
         subject=("young_person", young_person.id),
-        details=young_person.consents,
         now=now,
     )
     return young_person

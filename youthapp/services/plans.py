@@ -13,12 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from youthapp import access, audit
-from youthapp.errors import Forbidden, NotFound, PreconditionFailed
+from youthapp.errors import Forbidden, NotFound
 from youthapp.models import (
     SAFETY_PLAN_SECTIONS,
     Goal,
@@ -29,6 +28,7 @@ from youthapp.models import (
     User,
 )
 from youthapp.services import notifications, people
+from youthapp.services.versions import add_first_version, check_version
 
 STAFF_EDITORS = (access.COORDINATOR, access.MENTOR)
 GOAL_FIELDS = ("domain", "title", "description", "status", "target_date", "staff_notes")
@@ -38,22 +38,8 @@ STEP_FIELDS = ("title", "due_date", "done")
 # --- versions and preconditions ------------------------------------------------------------
 
 
-def check_version(if_match: Collection[str], version: int) -> None:
-    """`if_match` holds the ETag values the client sent (without quotes); "*" matches any."""
-    if "*" not in if_match and str(version) not in if_match:
-        raise PreconditionFailed()
-
-
-def add_first_version(session: Session, record: Any) -> None:
-    """Store the first version of a one-per-young-person document (a schedule, a safety
-    plan). Two first saves racing with If-Match "0": the one that loses the race saved a
-    stale version, so it is 412 like any other, not a conflict of keys."""
-    try:
-        with session.begin_nested():
-            session.add(record)
-            session.flush()
-    except IntegrityError:
-        raise PreconditionFailed() from None
+def young_person_of_goal(session: Session, goal_id: uuid.UUID) -> uuid.UUID | None:
+    return session.scalar(select(Goal.young_person_id).where(Goal.id == goal_id))
 
 
 def plan_version(session: Session, young_person_id: uuid.UUID) -> int:

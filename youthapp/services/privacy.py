@@ -38,7 +38,7 @@ from youthapp.models import (
     User,
     YoungPerson,
 )
-from youthapp.services import alerts, people, plans
+from youthapp.services import alerts, idempotency, people, plans
 
 # Every table that holds something about a young person, and where the export shows it —
 # or why it does not. A test walks the schema and fails on any table missing here.
@@ -275,6 +275,13 @@ def erase(
         CalendarFeed,
     ):
         session.execute(delete(model).where(model.young_person_id == person))
+    idempotency.forget_about(
+        session,
+        young_person_id=person,
+        referral_ids=list(
+            session.scalars(select(Referral.id).where(Referral.young_person_id == person))
+        ),
+    )
     if account_ids:
         for model in (Notification, Device, IdempotencyKey, AuthSession):
             session.execute(delete(model).where(model.user_id.in_(account_ids)))
@@ -342,6 +349,7 @@ def erase(
     if trigger == "request":  # asking to be forgotten: not even an anonymous count
         young_person.consent_reporting = False
     young_person.erased_at = young_person.updated_at = now
+    young_person.erasure_reason = reason
     session.flush()
     audit.record(
         session,
@@ -350,7 +358,7 @@ def erase(
         young_person_id=person,
         subject=("young_person", person),
         now=now,
-        details={"trigger": trigger, "reason": reason},
+        details={"trigger": trigger},
     )
 
 

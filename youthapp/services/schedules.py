@@ -18,7 +18,7 @@ from youthapp import access, audit
 from youthapp.clock import local_to_utc
 from youthapp.models import WEEKDAYS, Alert, CheckIn, CheckInSchedule, User, YoungPerson
 from youthapp.services import alerts, people
-from youthapp.services.plans import add_first_version, check_version
+from youthapp.services.versions import add_first_version, check_version
 
 DEFAULT_TIME = time(18, 0)
 DEFAULT_GRACE_MINUTES = 60
