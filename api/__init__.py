@@ -117,10 +117,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     _register_blueprints(api)
 
-    # Registered before _finish_response so that it keeps the answer as finished (ETag
-    # included): Flask runs after_request functions in reverse order.
-    idempotency.register(app)
     app.after_request(_finish_response)
+    # Registered after _finish_response so that it runs first (Flask runs after_request
+    # functions in reverse order): the answer it stores, or the 503 it answers instead when
+    # the database is lost, is then finished like any other (request id, security headers,
+    # an ETag of the body as sent).
+    idempotency.register(app)
     app.teardown_appcontext(close_session)
 
     from api.cli import register_commands

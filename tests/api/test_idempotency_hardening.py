@@ -215,3 +215,16 @@ def test_a_signed_in_user_gets_their_sign_in_checked_before_a_replay(make, db):
     db.get(User, user.id).is_active = False
     db.commit()
     assert caller.post("/api/v1/referrals", json=referral_body(), headers=KEY).status_code == 401
+
+
+def test_the_503_of_a_lost_database_is_finished_like_any_answer(case, cut_database_at):
+    _, mentor, person_id, _, _ = case
+    with cut_database_at(r"^UPDATE idempotency_keys SET response_status"):
+        lost = mentor.post(
+            "/api/v1/appointments",
+            json=booking(person_id, mentor),
+            headers={**KEY, "X-Request-ID": "lost-db-request-1"},
+        )
+    assert lost.status_code == 503
+    assert lost.headers["X-Request-ID"] == "lost-db-request-1"
+    assert lost.headers["X-Content-Type-Options"] == "nosniff"
