@@ -106,6 +106,13 @@ def _notify_staff(session: Session, alert: Alert, now: datetime) -> None:
         if alert.kind == ESCALATION
         else access.staff_in_scope(alert.young_person_id)
     )
+    _tell(session, recipients, alert, now)
+
+
+def _tell(
+    session: Session, recipients: Select[tuple[User]], alert: Alert, now: datetime, **extra: Any
+) -> None:
+    """An alert message to each of `recipients` (`all_clear=True` for the all clear)."""
     for recipient in session.scalars(recipients):
         notifications.notify(
             session,
@@ -113,7 +120,8 @@ def _notify_staff(session: Session, alert: Alert, now: datetime) -> None:
             "alert",
             now=now,
             subject_id=alert.id,
-            data={"alert_id": str(alert.id), "kind": alert.kind},
+            data={"alert_id": str(alert.id), "kind": alert.kind, **extra},
+            template="all_clear" if extra.get("all_clear") else "alert",
             kind_label=alert.kind,
         )
 
@@ -136,17 +144,7 @@ def all_clear(session: Session, alert_id: uuid.UUID, *, now: datetime) -> None:
         Notification.subject_id.in_([closed.id for closed in (alert, *escalations)]),
     )
     in_scope = access.staff_in_scope(alert.young_person_id).where(User.id.in_(told))
-    for recipient in session.scalars(in_scope):
-        notifications.notify(
-            session,
-            recipient,
-            "alert",
-            now=now,
-            subject_id=alert.id,
-            data={"alert_id": str(alert.id), "kind": alert.kind, "all_clear": True},
-            template="all_clear",
-            kind_label=alert.kind,
-        )
+    _tell(session, in_scope, alert, now, all_clear=True)
 
 
 def resolve_by_facts(session: Session, alert: Alert, resolution: str, *, now: datetime) -> None:

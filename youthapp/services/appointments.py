@@ -178,16 +178,7 @@ def update(
     if {"starts_at", "duration_minutes"} & set(changed):
         appointment.timing_sequence = appointment.sequence
     appointment.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "appointment.updated",
-        young_person_id=appointment.young_person_id,
-        subject=("appointment", appointment.id),
-        details={"fields": sorted(changed)},
-        now=now,
-    )
+    _record_update(session, actor, appointment, changed, now)
     if set(SIGNIFICANT) & set(changed):
         tell_young_person(session, appointment, "appointment_changed", now)
     return appointment
@@ -241,6 +232,13 @@ def move_to_mentor(
     _refuse_double_booking(session, appointment)
     appointment.sequence += 1
     appointment.updated_at = now
+    _record_update(session, actor, appointment, ["mentor_id"], now)
+    tell_young_person(session, appointment, "appointment_changed", now)
+
+
+def _record_update(
+    session: Session, actor: User, appointment: Appointment, fields: list[str], now: datetime
+) -> None:
     session.flush()
     audit.record(
         session,
@@ -248,10 +246,9 @@ def move_to_mentor(
         "appointment.updated",
         young_person_id=appointment.young_person_id,
         subject=("appointment", appointment.id),
-        details={"fields": ["mentor_id"]},
+        details={"fields": sorted(fields)},
         now=now,
     )
-    tell_young_person(session, appointment, "appointment_changed", now)
 
 
 def upcoming(

@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from youthapp import access, audit
+from youthapp import access
 from youthapp.errors import Forbidden
 from youthapp.models import Alert, CheckIn, User
 from youthapp.services import alerts, people
@@ -139,14 +139,7 @@ def staff_check_ins_query(
     *,
     updated_since: datetime | None = None,
 ) -> Select[tuple[CheckIn]]:
-    young_person = people.find_young_person(session, actor, young_person_id)
-    audit.record(
-        session,
-        actor,
-        "check_ins.viewed",
-        young_person_id=young_person.id,
-        subject=("young_person", young_person.id),
-    )
+    young_person = people.read_record(session, actor, young_person_id, "check_ins")
     return _history(young_person.id, updated_since)
 
 

@@ -126,14 +126,7 @@ def _take_over(
 
 def handovers_of(session: Session, actor: User, young_person_id: uuid.UUID) -> list[Handover]:
     """The young person's handovers, oldest first (staff in scope)."""
-    young_person = people.find_young_person(session, actor, young_person_id)
-    audit.record(
-        session,
-        actor,
-        "handovers.viewed",
-        young_person_id=young_person.id,
-        subject=("young_person", young_person.id),
-    )
+    young_person = people.read_record(session, actor, young_person_id, "handovers")
     return list(
         session.scalars(
             select(Handover)

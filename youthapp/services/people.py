@@ -34,6 +34,28 @@ def find_young_person(
     return young_person
 
 
+def read_record(
+    session: Session,
+    actor: User,
+    young_person_id: uuid.UUID,
+    what: str,
+    *,
+    with_mentors: bool = False,
+) -> YoungPerson:
+    """A staff read of part of a young person's record (`what`: "plan", "check_ins", ...):
+    found through the caller's scope, and audited as `<what>.viewed` in the same step, so
+    no read can forget its audit row."""
+    young_person = find_young_person(session, actor, young_person_id, with_mentors=with_mentors)
+    audit.record(
+        session,
+        actor,
+        f"{what}.viewed",
+        young_person_id=young_person.id,
+        subject=("young_person", young_person.id),
+    )
+    return young_person
+
+
 def own_or_in_scope(session: Session, actor: User, young_person_id: uuid.UUID | None) -> uuid.UUID:
     """Whose record a request is about. None means the caller's own (young people, through
     /me); an id must be in the caller's staff scope, so a young person reaching a staff
@@ -71,15 +93,7 @@ def record_listed(session: Session, actor: User, young_people: list[YoungPerson]
 
 
 def view_young_person(session: Session, actor: User, young_person_id: uuid.UUID) -> YoungPerson:
-    young_person = find_young_person(session, actor, young_person_id, with_mentors=True)
-    audit.record(
-        session,
-        actor,
-        "young_person.viewed",
-        young_person_id=young_person.id,
-        subject=("young_person", young_person.id),
-    )
-    return young_person
+    return read_record(session, actor, young_person_id, "young_person", with_mentors=True)
 
 
 def update_young_person(
@@ -135,27 +149,13 @@ def update_young_person(
 
 def status_history(session: Session, actor: User, young_person_id: uuid.UUID) -> list[Any]:
     """The case's statuses, oldest first (staff in scope; audited)."""
-    young_person = find_young_person(session, actor, young_person_id)
-    audit.record(
-        session,
-        actor,
-        "status_history.viewed",
-        young_person_id=young_person.id,
-        subject=("young_person", young_person.id),
-    )
+    young_person = read_record(session, actor, young_person_id, "status_history")
     return status.history(session, young_person.id)
 
 
 def list_assignments(session: Session, actor: User, young_person_id: uuid.UUID) -> list[Assignment]:
     """Every assignment of the young person, ended ones included (the history)."""
-    young_person = find_young_person(session, actor, young_person_id)
-    audit.record(
-        session,
-        actor,
-        "assignments.viewed",
-        young_person_id=young_person.id,
-        subject=("young_person", young_person.id),
-    )
+    young_person = read_record(session, actor, young_person_id, "assignments")
     return list(
         session.scalars(
             select(Assignment)

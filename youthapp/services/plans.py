@@ -128,14 +128,7 @@ def _apply(record: Any, changes: Mapping[str, Any], fields: tuple[str, ...]) -> 
 
 def staff_plan(session: Session, actor: User, young_person_id: uuid.UUID) -> uuid.UUID:
     """Check that staff `actor` may see the young person's plan; audit the read."""
-    young_person = people.find_young_person(session, actor, young_person_id)
-    audit.record(
-        session,
-        actor,
-        "plan.viewed",
-        young_person_id=young_person.id,
-        subject=("young_person", young_person.id),
-    )
+    young_person = people.read_record(session, actor, young_person_id, "plan")
     return young_person.id
 
 
@@ -206,14 +199,7 @@ def view_step(session: Session, actor: User, step_id: uuid.UUID) -> Step:
 def history_query(
     session: Session, actor: User, young_person_id: uuid.UUID
 ) -> Select[tuple[PlanChange]]:
-    young_person = people.find_young_person(session, actor, young_person_id)
-    audit.record(
-        session,
-        actor,
-        "plan_history.viewed",
-        young_person_id=young_person.id,
-        subject=("young_person", young_person.id),
-    )
+    young_person = people.read_record(session, actor, young_person_id, "plan_history")
     return (
         select(PlanChange)
         .where(PlanChange.young_person_id == young_person.id)
