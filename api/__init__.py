@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Flask, Response, current_app, g, request
 from flask_jwt_extended import JWTManager
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -25,23 +22,9 @@ from api.security import add_security_headers
 from api.tokens import configure_jwt
 from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings, load_settings
-from youthapp.db import make_engine, make_session_factory
-from youthapp.services.passwords import PasswordHashing
-from youthapp.services.throttle import ThrottlePolicy
+from youthapp.runtime import build_runtime
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-@dataclass
-class Runtime:
-    """What the request handlers need from the core, built once per app."""
-
-    settings: Settings
-    engine: Engine
-    session_factory: sessionmaker
-    hashing: PasswordHashing
-    login_policy: ThrottlePolicy
-    session_lifetime: timedelta
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -90,21 +73,13 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
         )
 
-    # No row values in database errors: they would carry notes and codes into the logs.
-    engine = make_engine(settings.database_url, hide_parameters=True)
-    app.extensions["youthapp"] = Runtime(
-        settings=settings,
-        engine=engine,
-        session_factory=make_session_factory(engine),
-        hashing=PasswordHashing(settings),
-        login_policy=ThrottlePolicy(
-            account_max_failures=settings.login_account_max_failures,
-            account_window=timedelta(minutes=settings.login_account_window_minutes),
-            address_max_failures=settings.login_address_max_failures,
-            address_window=timedelta(minutes=settings.login_address_window_minutes),
-        ),
-        session_lifetime=timedelta(days=settings.refresh_token_days),
-    )
+    app.extensions["youthapp"] = runtime = build_runtime(settings)
+    if runtime.content_problem() is not None:
+        app.logger.error("the content is broken: /content answers 503 until it is fixed")
+    elif not settings.duty_line_phone and settings.environment == "production":
+        app.logger.warning(
+            "DUTY_LINE_PHONE is not set: the crisis contacts leave out the programme's duty line"
+        )
 
     # First of all, so that every answer (a 429 from the limiter included) has its id.
     app.before_request(_assign_request_id)

@@ -7,14 +7,17 @@ import sys
 from datetime import date, datetime
 
 import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask import Flask
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 from sqlalchemy import select
 
+from api.logs import configure_logging
 from youthapp import migrations
 from youthapp.clock import ensure_utc, utcnow
+from youthapp.config import load_settings
 from youthapp.errors import DomainError
 from youthapp.models import STAFF_ROLES, User
+from youthapp.runtime import Runtime, build_runtime
 from youthapp.services import accounts, people, referrals
 
 db_cli = AppGroup("db", help="The database schema.")
@@ -61,11 +64,24 @@ DEMO_REFERRAL = {
 }
 
 
-def _runtime():
-    return current_app.extensions["youthapp"]
+def _runtime() -> Runtime:
+    """The core's runtime, and never the web app: these commands run migrations, sweeps and
+    escalations, which nothing that only the web app needs (such as the content) may stop.
+    It is the one of an app the caller already holds (a test's), or one built from the
+    environment."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    given = info.create_app if info is not None else None
+    if given is not None and given is not _create_app:
+        return given().extensions["youthapp"]
+    data = info.data if info is not None else {}
+    if "runtime" not in data:
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        data["runtime"] = build_runtime(settings)
+    return data["runtime"]
 
 
-@db_cli.command("upgrade")
+@db_cli.command("upgrade", with_appcontext=False)
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
@@ -73,7 +89,7 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"Database at {revision}.")
 
 
-@users_cli.command("create")
+@users_cli.command("create", with_appcontext=False)
 @click.option("--role", type=click.Choice(STAFF_ROLES), required=True)
 @click.option("--email", required=True)
 @click.option(
@@ -107,7 +123,7 @@ def users_create(**options: str | None) -> None:
         click.echo(f"Created {user.role} {user.email} ({user.id}).")
 
 
-@demo_cli.command("seed")
+@demo_cli.command("seed", with_appcontext=False)
 def demo_seed() -> None:
     """Load demo data (development only); running it again changes nothing."""
     runtime = _runtime()
@@ -167,7 +183,7 @@ def _scheduler_context():
     )
 
 
-@scheduler_cli.command("run")
+@scheduler_cli.command("run", with_appcontext=False)
 def scheduler_run() -> None:
     """Run the scheduler until stopped (SIGTERM or Ctrl-C): its own process, never in a web
     worker."""
@@ -176,7 +192,7 @@ def scheduler_run() -> None:
     run_forever(_scheduler_context())
 
 
-@scheduler_cli.command("run-once")
+@scheduler_cli.command("run-once", with_appcontext=False)
 @click.option(
     "--at",
     "at",
@@ -213,6 +229,10 @@ def _create_app() -> Flask:
 
 
 cli = FlaskGroup(create_app=_create_app, help="The youth support companion backend.")
+# On the command itself, so that `youthapp db upgrade` or `youthapp scheduler run` finds
+# them without loading the web app; `youthapp run` (the development server) loads it.
+for _group in (db_cli, users_cli, demo_cli, scheduler_cli):
+    cli.add_command(_group)
 
 
 def hide_server_version() -> None:

@@ -73,7 +73,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
     retry_after = getattr(error, "retry_after", None)
-    if error.code == 429 and "Retry-After" not in headers:
+    if error.code in (429, 503) and "Retry-After" not in headers:
         headers["Retry-After"] = str(retry_after or 60)
     errors = data.get("errors") or data.get("messages")
     message = data.get("message")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 
 import psycopg
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -18,6 +19,8 @@ from youthapp.notify.outbox import CHANNEL
 log = logging.getLogger("scheduler")
 
 POLL_SECONDS = 1.0
+# How often a scheduler that lost its LISTEN connection tries to get it back.
+RELISTEN_SECONDS = 5.0
 
 
 def run_forever(context: SchedulerContext) -> None:
@@ -67,28 +70,44 @@ def _sweep_job(context: SchedulerContext, name: str) -> None:
 
 def _deliver_until_stopped(context: SchedulerContext, stop: threading.Event) -> None:
     listener = _listen(context)
+    next_try = time.monotonic() + RELISTEN_SECONDS
     while not stop.is_set():
         try:
             dispatch(context, utcnow())
         except Exception:
             log.exception("dispatch failed")
+        if listener is None and _can_listen(context) and time.monotonic() >= next_try:
+            # Polling is the fallback, not the way of working: try to LISTEN again.
+            listener = _listen(context)
+            next_try = time.monotonic() + RELISTEN_SECONDS
+            if listener is not None:
+                log.info("listening for wake-ups again")
         if listener is not None:
             try:
                 # Returns as soon as a NOTIFY arrives, or after the poll interval.
                 for _ in listener.notifies(timeout=POLL_SECONDS, stop_after=1):
                     pass
             except psycopg.Error:
-                log.warning("lost the LISTEN connection; polling until it is back")
-                listener = _listen(context)
+                log.warning(
+                    "lost the LISTEN connection; polling, and listening again every %ss",
+                    RELISTEN_SECONDS,
+                )
+                listener.close()
+                listener = None
+                next_try = time.monotonic() + RELISTEN_SECONDS
         else:
             stop.wait(POLL_SECONDS)
     if listener is not None:
         listener.close()
 
 
+def _can_listen(context: SchedulerContext) -> bool:
+    return context.engine.url.get_backend_name() == "postgresql"
+
+
 def _listen(context: SchedulerContext) -> psycopg.Connection | None:
     url = context.engine.url
-    if url.get_backend_name() != "postgresql":
+    if not _can_listen(context):
         return None
     try:
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,7 +1,8 @@
 """Content for everyone, signed in or not: crisis contacts, help articles and services.
 
-Help is never behind a login. The content is read once, when the app starts (a broken file
-stops it starting), and every answer can be cached by phones and shared caches: it carries
+Help is never behind a login. The content is read once, when it is first needed; a broken
+file makes these routes 503 (and says so in /readyz and the log) and stops nothing else,
+and every answer can be cached by phones and shared caches: it carries
 an ETag taken from the content's version and `Cache-Control: public`, and a repeated request
 with `If-None-Match` is a 304. Query strings are strict here (elsewhere they are lenient,
 for pagination's sake): a misspelt filter is a 422, never a silently unfiltered list.
@@ -13,9 +14,9 @@ import hashlib
 from typing import Any
 
 from flask import Response, current_app, request
-from flask.sansio.blueprints import BlueprintSetupState
 from flask.views import MethodView
 from marshmallow import RAISE
+from werkzeug.exceptions import ServiceUnavailable
 
 from api.content.schemas import (
     ArticleArgsSchema,
@@ -28,8 +29,9 @@ from api.content.schemas import (
     SupportServiceSchema,
 )
 from api.extensions import Blueprint
-from youthapp.content import DEFAULT_LANGUAGE, ContentLibrary, DutyLine, load_content
+from youthapp.content import DEFAULT_LANGUAGE, ContentLibrary
 from youthapp.errors import NotFound
+from youthapp.runtime import ContentUnavailable
 
 blp = Blueprint(
     "content",
@@ -51,24 +53,6 @@ CACHE_HEADERS = {
 }
 
 
-@blp.record_once
-def _load(state: BlueprintSetupState) -> None:
-    """Read and check content/ once, as the app starts: a broken file stops it starting."""
-    settings = state.app.extensions["youthapp"].settings
-    duty_line = (
-        DutyLine(settings.duty_line_phone, settings.duty_line_hours)
-        if settings.duty_line_phone
-        else None
-    )
-    if duty_line is None and not settings.is_development and settings.environment != "test":
-        state.app.logger.warning(
-            "DUTY_LINE_PHONE is not set: the crisis contacts leave out the programme's duty line"
-        )
-    state.app.extensions["youthapp.content"] = load_content(
-        settings.content_path, duty_line=duty_line
-    )
-
-
 @blp.after_request
 def _cacheable(response: Response) -> Response:
     # The content is the same for every caller, so even an answer to a signed-in request
@@ -81,7 +65,13 @@ def _cacheable(response: Response) -> Response:
 
 
 def library() -> ContentLibrary:
-    return current_app.extensions["youthapp.content"]
+    """The content; a broken content/ is 503 here and nowhere else."""
+    try:
+        return current_app.extensions["youthapp"].content()
+    except ContentUnavailable:
+        raise ServiceUnavailable(
+            "The help content is being repaired. In danger, call 999.", retry_after=60
+        ) from None
 
 
 def cached(*key: Any) -> tuple[str, Response | None]:

@@ -15,7 +15,16 @@ blp = Blueprint("health", __name__, url_prefix="/", description="Is the service 
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata={"example": "ok"})
+    status = fields.String(
+        required=True,
+        metadata={"example": "ok", "description": "ok, or degraded (see content)"},
+    )
+    content = fields.String(
+        metadata={
+            "description": "Only when the content cannot be served: why (which file and "
+            "field). The rest of the service, urgent help included, works on"
+        }
+    )
 
 
 @blp.route("/healthz")
@@ -31,7 +40,8 @@ class Ready(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", headers=retry_after_header())
     def get(self):
-        """The database is reachable and fully migrated."""
+        """The database is reachable and fully migrated (and whether the content can be
+        served)."""
         try:
             with current_app.extensions["youthapp"].engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -44,4 +54,8 @@ class Ready(MethodView):
                 "The database is not migrated to the current version.",
                 headers={"Retry-After": "30"},
             )
+        problem = current_app.extensions["youthapp"].content_problem()
+        if problem is not None:
+            # Still ready: a broken article must not take urgent check-ins out of service.
+            return {"status": "degraded", "content": problem}
         return {"status": "ok"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -11,8 +12,8 @@ import pytest
 from flask import Flask
 
 from api import create_app
+from youthapp import migrations
 from youthapp.config import DEFAULT_CONTENT_PATH, settings_for_tests
-from youthapp.content import ContentError
 from youthapp.vocabulary import LONDON_BOROUGHS
 
 CONTENT = "/api/v1/content"
@@ -319,10 +320,21 @@ def test_content_is_never_rate_limited(build_app):
     assert 429 in {client.get("/api/v1/me").status_code for _ in range(5)}
 
 
-def test_a_broken_content_file_stops_the_app_from_starting(build_app, tmp_path):
+def test_a_broken_content_file_stops_only_what_serves_content(build_app, tmp_path, caplog):
     content = tmp_path / "content"
     shutil.copytree(DEFAULT_CONTENT_PATH, content)
     childline = content / "crisis" / "childline.yaml"
     childline.write_text(childline.read_text().replace('"0800 1111"', '"0800 11x1"'))
-    with pytest.raises(ContentError, match=r"content/crisis/childline\.yaml: channels\[0\]\.value"):
-        build_app(content_path=content)
+    with caplog.at_level(logging.ERROR):
+        app = build_app(content_path=content)
+    assert any("childline.yaml" in record.getMessage() for record in caplog.records)
+    migrations.upgrade(app.extensions["youthapp"].engine)
+    client = app.test_client()
+    broken = client.get(CRISIS)
+    assert broken.status_code == 503 and broken.headers["Retry-After"]
+    assert "999" in broken.get_json()["message"]
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["status"] == "degraded"
+    assert "content/crisis/childline.yaml: channels[0].value" in ready.get_json()["content"]
+    assert client.get("/healthz").status_code == 200

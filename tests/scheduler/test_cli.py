@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from youthapp.config import DEFAULT_CONTENT_PATH
 from youthapp.models import Alert
 
 
@@ -84,3 +88,64 @@ def test_the_scheduler_process_stops_cleanly_on_sigterm(tmp_path, database_url):
     assert "scheduler started" in output
     assert "appointment_reminders at" in output  # one log line per sweep run
     assert "scheduler stopped" in output
+
+
+def test_the_core_commands_run_without_the_web_app_and_despite_broken_content(
+    tmp_path, database_url, as_role, programme, db
+):
+    """A typo under content/ stops what serves content, never a migration or the
+    escalation of an urgent alert."""
+    content = tmp_path / "content"
+    shutil.copytree(DEFAULT_CONTENT_PATH, content)
+    (content / "crisis" / "childline.yaml").write_text("channels: [this is not: valid")
+    coordinator = as_role("coordinator")
+    _, young_person = programme.young_person(coordinator)
+    young_person.post(
+        "/api/v1/me/check-ins",
+        json={"client_ref": "help", "mood": 1, "feeling_safe": True, "needs_help": True},
+    )
+    env = {
+        **os.environ,
+        "YOUTHAPP_ENV": "development",
+        "DATABASE_URL": database_url,
+        "YOUTHAPP_INSTANCE_PATH": str(tmp_path),
+        "CONTENT_PATH": str(content),
+    }
+    command = [sys.executable, "-c", "from api.cli import main; main()"]
+    upgrade = subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+        [*command, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    later = (datetime.now(UTC) + timedelta(minutes=20)).isoformat()
+    once = subprocess.run(  # noqa: S603 (our own command, fixed arguments)
+        [*command, "scheduler", "run-once", "--at", later],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert once.returncode == 0, once.stderr
+    assert "escalations: 1" in once.stdout
+    db.rollback()
+    assert db.scalar(select(Alert.id).where(Alert.kind == "urgent_help_unacknowledged"))
+
+
+def test_the_core_and_the_scheduler_never_import_flask():
+    root = Path(__file__).resolve().parents[2]
+    for package in ("youthapp", "scheduler"):
+        for path in (root / package).rglob("*.py"):
+            text = path.read_text()
+            assert not re.search(r"^\s*(import|from)\s+flask\b", text, re.M), path
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, scheduler.runner, scheduler.jobs, youthapp.runtime, youthapp.services"
+            ".reminders; print('flask' in sys.modules)",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert probe.stdout.strip() == "False", probe.stderr

@@ -6,8 +6,12 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+from sqlalchemy import text
+
 from scheduler import runner
 from tests.scheduler.test_dispatch import add_device
+from youthapp.notify.outbox import CHANNEL
 
 
 def test_an_urgent_check_in_is_pushed_to_staff_within_two_seconds(
@@ -40,5 +44,59 @@ def test_an_urgent_check_in_is_pushed_to_staff_within_two_seconds(
             # Wake the loop so it sees the stop at once instead of after its long poll.
             with context.engine.begin() as connection:
                 connection.exec_driver_sql("SELECT pg_notify('youthapp_outbox', '')")
+        loop.join(timeout=35)
+    assert not loop.is_alive()
+
+
+def test_a_lost_listen_connection_comes_back_and_wakes_the_dispatcher_again(
+    context, sender, as_role, programme, db, monkeypatch
+):
+    if context.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    coordinator = as_role("coordinator")
+    add_device(db, coordinator.user.id, platform="ios")
+    _, young_person = programme.young_person(coordinator)
+    # Polling every 3 s: only a NOTIFY can explain a delivery within 2 s.
+    monkeypatch.setattr(runner, "POLL_SECONDS", 3.0)
+    monkeypatch.setattr(runner, "RELISTEN_SECONDS", 0.5)
+    stop = threading.Event()
+    loop = threading.Thread(target=runner._deliver_until_stopped, args=(context, stop))
+    loop.start()
+
+    def listeners() -> list[int]:
+        with context.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    text("SELECT pid FROM pg_stat_activity WHERE query = :q"),
+                    {"q": f"LISTEN {CHANNEL}"},
+                )
+            )
+
+    try:
+        deadline = time.monotonic() + 10
+        while not listeners():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        [first] = listeners()
+        with context.engine.begin() as connection:  # the database drops the connection
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        # It notices by its next wait at the latest, and listens again half a second later.
+        deadline = time.monotonic() + 15
+        while not [pid for pid in listeners() if pid != first]:
+            assert time.monotonic() < deadline, "never listened again"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        pressed = time.monotonic()
+        young_person.post(
+            "/api/v1/me/check-ins",
+            json={"client_ref": "again", "mood": 1, "feeling_safe": False, "needs_help": True},
+        )
+        while not any(m.kind == "alert" for _, m in sender.sent):
+            assert time.monotonic() - pressed < 2.0, "not woken by NOTIFY after reconnecting"
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        with context.engine.begin() as connection:
+            connection.exec_driver_sql("SELECT pg_notify('youthapp_outbox', '')")
         loop.join(timeout=35)
     assert not loop.is_alive()
