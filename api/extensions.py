@@ -20,7 +20,7 @@ from api import idempotency
 from api.database import db_session
 from api.errors import ErrorSchema, handle_http_exception
 from api.etags import IF_MATCH_PARAMETER
-from api.openapi import MAX_PAGE, retry_after_header
+from api.openapi import IDEMPOTENCY_KEY_PARAMETER, MAX_PAGE, retry_after_header
 from api.parsing import StrictParser
 from youthapp import access
 from youthapp.clock import utcnow
@@ -96,6 +96,16 @@ class Blueprint(flask_smorest.Blueprint):
         one (403); anyone else finds only what is in their scope (404 otherwise)."""
         return self._gate(access.CASE_ROUTE_ROLES)(func)
 
+    def idempotent(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A creating request that takes an Idempotency-Key (api/idempotency.py): retried
+        with the same key and body, it answers as the first time. Put it under the role
+        gate, which claims the key once the caller may use the route."""
+        func = self.doc(parameters=[IDEMPOTENCY_KEY_PARAMETER])(func)
+        func = self.alt_response(409, response="CONFLICT")(func)
+        func = self.alt_response(422, response="UNPROCESSABLE_ENTITY")(func)
+        func.takes_idempotency_key = True  # type: ignore[attr-defined]
+        return func
+
     def if_match_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Document the If-Match precondition; the handler reads it with if_match_tags()."""
         func = self.doc(parameters=[IF_MATCH_PARAMETER])(func)
@@ -104,14 +114,15 @@ class Blueprint(flask_smorest.Blueprint):
 
     def _gate(self, roles: tuple[str, ...]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            keyed = getattr(func, "takes_idempotency_key", False)
+
             @wraps(func)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 user = authenticate_request()
                 if roles and user.role not in roles:
                     raise Forbidden()
                 _refuse_after_exit(user)
-                replay = idempotency.claim_or_replay(user)
-                if replay is not None:
+                if keyed and (replay := idempotency.claim_or_replay(user)) is not None:
                     return replay
                 return func(*args, **kwargs)
 

@@ -1,8 +1,9 @@
 """Idempotency-Key on creating POSTs, for every route at once (youthapp/services/idempotency.py
 says what a key promises).
 
-- The key is claimed once the caller is signed in and may use the route (the gate in
-  api/extensions.py calls `claim_or_replay`), so a replay passes the same checks as a first
+- A route takes a key when it says so (`@blp.idempotent`). The key is claimed once the
+  caller is signed in and may use the route (the gate in api/extensions.py calls
+  `claim_or_replay`), so a replay passes the same checks as a first
   request: a signed-out token, a deactivated account, or a caller who may no longer see
   whom the answer is about gets what a first request would.
 - The claim is committed at once, before the handler runs, so a concurrent retry sees it.
@@ -23,7 +24,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.database import db_session
 from api.errors import database_unavailable
-from api.openapi import takes_idempotency_key
 from youthapp.clock import utcnow
 from youthapp.models import User
 from youthapp.services import idempotency, plans
@@ -42,7 +42,7 @@ def claim_or_replay(user: User) -> Response | None:
     """For a keyed creating request of `user`: claim the key, or the first answer to it.
     The claim (or the take-over of one whose lease ran out) is committed at once."""
     key = request.headers.get(HEADER)
-    if key is None or not takes_idempotency_key(request.method, request.path):
+    if key is None:
         return None
     outcome = idempotency.begin(
         db_session(),

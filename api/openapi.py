@@ -27,18 +27,6 @@ IDEMPOTENCY_KEY_PARAMETER = {
 # databases' 64-bit integers, and no list here comes anywhere near it.
 MAX_PAGE = 2**31 - 1
 
-# Creating requests that are idempotent by other means, or that create no resource.
-NOT_IDEMPOTENCY_KEYED = ("/api/v1/auth/", "/api/v1/me/check-ins")
-
-
-def takes_idempotency_key(method: str, path: str) -> bool:
-    return (
-        method.upper() == "POST"
-        and path.startswith("/api/v1/")
-        and not any(path.startswith(prefix) for prefix in NOT_IDEMPOTENCY_KEYED)
-    )
-
-
 class StandardErrorsPlugin(BasePlugin):
     """Adds the error responses that the app-wide machinery can give to every operation,
     and the page number's upper bound to every list."""
@@ -60,10 +48,6 @@ class StandardErrorsPlugin(BasePlugin):
                 # Only an operation that reads a body can find it malformed or not JSON.
                 responses.setdefault("400", "BAD_REQUEST")
                 responses.setdefault("415", "UNSUPPORTED_MEDIA_TYPE")
-            if takes_idempotency_key(method, path or "") and "security" in operation:
-                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
-                responses.setdefault("409", "CONFLICT")
-                responses.setdefault("422", "UNPROCESSABLE_ENTITY")
             responses.setdefault("500", "INTERNAL_SERVER_ERROR")
             responses.setdefault("503", "SERVICE_UNAVAILABLE")
 

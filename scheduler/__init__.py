@@ -1,1 +1,1 @@
-"""The scheduler process: APScheduler wiring and thin sweep jobs (built in the scheduler issue)."""
+"""The scheduler process: APScheduler wiring and thin sweep jobs."""

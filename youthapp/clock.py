@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo, available_timezones
 # name it cannot find, so a long enough made-up name raises RecursionError.
 MAX_ZONE_NAME_LENGTH = 64
 
+# The programme is in London: the zone of wall-clock settings nobody has set.
+DEFAULT_ZONE = "Europe/London"
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -9,9 +9,8 @@ import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
-from youthapp.clock import is_time_zone
+from youthapp.clock import DEFAULT_ZONE, is_time_zone
 
 ENVIRONMENTS = ("development", "production", "test")
 ADMIN_CASE_ACCESS_RULES = ("one_person", "two_person")
@@ -37,7 +36,7 @@ class Settings:
     redis_url: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
-    default_timezone: str = "Europe/London"
+    default_timezone: str = DEFAULT_ZONE
     # Login and activation throttling: per account after a few failures, per client
     # address only after many, because young people share carrier addresses.
     login_account_max_failures: int = 5
@@ -95,10 +94,6 @@ class Settings:
     @property
     def is_development(self) -> bool:
         return self.environment == "development"
-
-    @property
-    def timezone(self) -> ZoneInfo:
-        return ZoneInfo(self.default_timezone)
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)

@@ -74,3 +74,9 @@ def name_match_key(first_name: str, last_name: str) -> str:
         bare = "".join(char for char in decomposed if not unicodedata.combining(char))
         folded.append(" ".join(bare.split()))
     return "|".join(folded)
+
+
+def normalise_email(email: str) -> str:
+    """Emails are stored and compared lower-cased and trimmed, so that one person cannot
+    hold two accounts (or dodge a lockout) by changing case."""
+    return email.strip().lower()

@@ -45,6 +45,7 @@ class AlertById(MethodView):
 @blp.route("/<uuid:alert_id>/acknowledge")
 class Acknowledge(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.response(200, AlertSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, alert_id):
@@ -57,6 +58,7 @@ class Acknowledge(MethodView):
 @blp.route("/<uuid:alert_id>/resolve")
 class Resolve(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(ResolveSchema)
     @blp.response(200, AlertSchema)
     @blp.alt_response(409, response="CONFLICT")

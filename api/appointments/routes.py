@@ -46,6 +46,7 @@ def _answer(appointment: Appointment):
 @blp.route("/appointments")
 class Appointments(MethodView):
     @blp.roles_required(COORDINATOR, MENTOR)
+    @blp.idempotent
     @blp.arguments(AppointmentCreateSchema)
     @blp.response(201, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -115,6 +116,7 @@ class AppointmentById(MethodView):
 @blp.route("/appointments/<uuid:appointment_id>/cancel")
 class CancelAppointment(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(CancelSchema)
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -131,6 +133,7 @@ class CancelAppointment(MethodView):
 @blp.route("/appointments/<uuid:appointment_id>/response")
 class RespondToAppointment(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(ResponseSchema)
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -152,6 +155,7 @@ class RespondToAppointment(MethodView):
 @blp.route("/appointments/<uuid:appointment_id>/attendance")
 class Attendance(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(AttendanceSchema)
     @blp.response(200, AppointmentSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -182,6 +186,7 @@ class MyCalendarToken(MethodView):
         return _feed_url(token)
 
     @blp.roles_required(YOUNG_PERSON)
+    @blp.idempotent
     @blp.response(201, CalendarTokenSchema)
     def post(self):
         """A new address for your calendar feed; the old one stops working."""

@@ -131,6 +131,7 @@ class MySchedule(MethodView):
 @blp.route("/me/safety-timers")
 class MyTimers(MethodView):
     @blp.roles_required(YOUNG_PERSON)
+    @blp.idempotent
     @blp.arguments(TimerCreateSchema)
     @blp.response(201, TimerSchema)
     @blp.alt_response(409, response="CONFLICT")
@@ -167,6 +168,7 @@ class MyHelpRequests(MethodView):
 @blp.route("/me/safety-timers/<uuid:timer_id>/safe")
 class MarkSafe(MethodView):
     @blp.roles_required(YOUNG_PERSON)
+    @blp.idempotent
     @blp.response(200, TimerSchema)
     def post(self, timer_id):
         """I'm safe: stop the timer (staff who were alerted get an all clear)."""

@@ -20,6 +20,7 @@ blp = Blueprint(
 @blp.route("")
 class MyDevices(MethodView):
     @blp.login_required
+    @blp.idempotent
     @blp.arguments(DeviceCreateSchema)
     @blp.response(201, DeviceSchema)
     @blp.alt_response(

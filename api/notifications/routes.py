@@ -33,6 +33,7 @@ class Inbox(MethodView):
 @blp.route("/<uuid:notification_id>/read")
 class MarkRead(MethodView):
     @blp.login_required
+    @blp.idempotent
     @blp.response(200, NotificationSchema)
     def post(self, notification_id):
         """Mark a notification read."""

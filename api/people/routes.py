@@ -77,6 +77,7 @@ class YoungPersonById(MethodView):
 @blp.route("/<uuid:young_person_id>/activation-code")
 class ActivationCode(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.response(201, ActivationCodeSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
@@ -100,6 +101,7 @@ class Assignments(MethodView):
         return assignments
 
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(AssignmentCreateSchema)
     @blp.response(201, AssignmentSchema)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -134,6 +136,7 @@ class AssignmentById(MethodView):
 @blp.route("/<uuid:young_person_id>/assignments/<uuid:assignment_id>/end")
 class EndAssignment(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(AssignmentEndSchema)
     @blp.response(200, HandoverSchema)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -173,6 +176,7 @@ class StatusHistory(MethodView):
 @blp.route("/<uuid:young_person_id>/erasure")
 class Erasure(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(ErasureSchema)
     @blp.response(200, ErasureResultSchema)
     @blp.alt_response(403, response="FORBIDDEN")

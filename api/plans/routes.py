@@ -74,7 +74,7 @@ class PlanOfYoungPerson(MethodView):
     @blp.alt_response(304, description="Not modified")
     def get(self, young_person_id):
         """A young person's whole support plan, with staff notes."""
-        person_id = plans.staff_plan(db_session(), current_user(), young_person_id)
+        person_id = plans.audit_staff_plan_read(db_session(), current_user(), young_person_id)
         commit()
         return _plan_response(db_session(), person_id)
 
@@ -82,6 +82,7 @@ class PlanOfYoungPerson(MethodView):
 @blp.route("/young-people/<uuid:young_person_id>/plan/goals")
 class Goals(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(GoalCreateSchema)
     @blp.response(201, GoalSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")
@@ -144,6 +145,7 @@ class GoalById(MethodView):
 @blp.route("/goals/<uuid:goal_id>/steps")
 class Steps(MethodView):
     @blp.case_route
+    @blp.idempotent
     @blp.arguments(StepCreateSchema)
     @blp.response(201, StepSchema, headers=ETAG_HEADER)
     @blp.alt_response(403, response="FORBIDDEN")

@@ -42,6 +42,7 @@ def shown_to(actor: User, referral: Referral) -> Referral | Redacted:
 @blp.route("")
 class Referrals(MethodView):
     @blp.roles_required(REFERRER)
+    @blp.idempotent
     @blp.arguments(ReferralCreateSchema)
     @blp.response(201, ReferralStatusSchema)
     def post(self, data):
@@ -85,6 +86,7 @@ class ReferralById(MethodView):
 @blp.route("/<uuid:referral_id>/withdraw")
 class WithdrawReferral(MethodView):
     @blp.roles_required(REFERRER, COORDINATOR)
+    @blp.idempotent
     @blp.response(200, ReferralStatusSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
@@ -100,6 +102,7 @@ class WithdrawReferral(MethodView):
 @blp.route("/<uuid:referral_id>/decision")
 class DecideReferral(MethodView):
     @blp.roles_required(REFERRER, COORDINATOR)
+    @blp.idempotent
     @blp.arguments(DecisionSchema)
     @blp.response(201, EnrolmentSchema, description="Accepted: the young person is enrolled")
     @blp.alt_response(200, schema=ReferralSchema, description="Declined", success=True)

@@ -27,6 +27,7 @@ class Users(MethodView):
         return fetch_page(query, pagination_parameters)
 
     @blp.roles_required(ADMIN)
+    @blp.idempotent
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, response="CONFLICT")
@@ -75,6 +76,7 @@ class UserById(MethodView):
 @blp.route("/<uuid:user_id>/approve")
 class ApproveUser(MethodView):
     @blp.roles_required(ADMIN)
+    @blp.idempotent
     @blp.response(200, UserSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, user_id):

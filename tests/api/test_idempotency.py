@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -116,3 +117,24 @@ def test_a_refused_first_try_is_not_replayed_when_it_may_succeed_later(as_role, 
     mentor.post(f"/api/v1/appointments/{blocker['id']}/cancel", json={"reason": "moved"})
     retry = mentor.post("/api/v1/appointments", json=body, headers={"Idempotency-Key": "b"})
     assert retry.status_code == 201
+
+
+def test_the_document_declares_the_key_on_exactly_the_routes_that_honour_it(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    declared = {
+        path
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method == "post"
+        and any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    honoured = set()
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        post = getattr(getattr(view, "view_class", None), "post", None)
+        if post is not None and getattr(post, "takes_idempotency_key", False):
+            honoured.add(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
+    assert declared == honoured
+    assert "/api/v1/referrals" in declared and "/api/v1/appointments" in declared
+    assert not {p for p in declared if p.startswith("/api/v1/auth/")}
+    assert "/api/v1/me/check-ins" not in declared  # idempotent on client_ref instead

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 
 ALERT_KINDS = (
     "urgent_help",
@@ -35,7 +35,7 @@ ALERT_RESOLUTIONS = (
 class Alert(IdMixin, TimestampMixin, Base):
     __tablename__ = "alerts"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'acknowledged', 'resolved')", name="status"),
+        one_of("status", ALERT_STATUSES, name="status"),
         Index("ix_alerts_young_person_status", "young_person_id", "status"),
         Index("ix_alerts_status_created", "status", "created_at"),
     )

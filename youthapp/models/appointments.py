@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from youthapp.clock import utcnow
-from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 from youthapp.models.users import User
 
 APPOINTMENT_MODES = ("in_person", "phone", "video")
@@ -20,14 +20,9 @@ YOUNG_PERSON_RESPONSES = ("pending", "confirmed", "declined", "reschedule_reques
 class Appointment(IdMixin, TimestampMixin, Base):
     __tablename__ = "appointments"
     __table_args__ = (
-        CheckConstraint("mode IN ('in_person', 'phone', 'video')", name="mode"),
-        CheckConstraint(
-            "status IN ('scheduled', 'attended', 'missed', 'cancelled')", name="status"
-        ),
-        CheckConstraint(
-            "young_person_response IN ('pending', 'confirmed', 'declined', 'reschedule_requested')",
-            name="young_person_response",
-        ),
+        one_of("mode", APPOINTMENT_MODES, name="mode"),
+        one_of("status", APPOINTMENT_STATUSES, name="status"),
+        one_of("young_person_response", YOUNG_PERSON_RESPONSES, name="young_person_response"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         Index("ix_appointments_mentor_time", "mentor_id", "starts_at"),
         Index("ix_appointments_young_person_time", "young_person_id", "starts_at"),

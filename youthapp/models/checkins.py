@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # "stopped": ended for them when their support was paused or they left the programme.
@@ -85,7 +85,7 @@ class SafetyTimer(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "safety_timers"
     __table_args__ = (
-        CheckConstraint("status IN ('running', 'safe', 'stopped')", name="status"),
+        one_of("status", TIMER_STATUSES, name="status"),
         # At most one running timer per young person.
         Index(
             "uq_safety_timers_running",

@@ -5,17 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 
 PLATFORMS = ("ios", "android", "web")
 
 
 class Device(IdMixin, TimestampMixin, Base):
     __tablename__ = "devices"
-    __table_args__ = (CheckConstraint("platform IN ('ios', 'android', 'web')", name="platform"),)
+    __table_args__ = (one_of("platform", PLATFORMS, name="platform"),)
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
     platform: Mapped[str] = mapped_column(String(10))

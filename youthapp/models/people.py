@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 from youthapp.models.users import MENTOR_SPECIALTIES, User
 
 YOUNG_PERSON_STATUSES = ("active", "paused", "exited")
@@ -20,7 +20,7 @@ ASSIGNMENT_END_REASONS = ("ended", "handover", "exited")
 class YoungPerson(IdMixin, TimestampMixin, Base):
     __tablename__ = "young_people"
     __table_args__ = (
-        CheckConstraint("status IN ('active', 'paused', 'exited')", name="status"),
+        one_of("status", YOUNG_PERSON_STATUSES, name="status"),
         Index("ix_young_people_match", "match_key", "date_of_birth"),
     )
 

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 
 REFERRAL_STATUSES = ("submitted", "accepted", "declined", "withdrawn")
 
@@ -16,9 +16,7 @@ REFERRAL_STATUSES = ("submitted", "accepted", "declined", "withdrawn")
 class Referral(IdMixin, TimestampMixin, Base):
     __tablename__ = "referrals"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('submitted', 'accepted', 'declined', 'withdrawn')", name="status"
-        ),
+        one_of("status", REFERRAL_STATUSES, name="status"),
         CheckConstraint("consent_obtained", name="consent_obtained"),
         Index("ix_referrals_match", "match_key", "date_of_birth"),
     )

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import ClassVar
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Time
+from sqlalchemy import ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
 
-from youthapp.db import Base, IdMixin, TimestampMixin
+from youthapp.clock import DEFAULT_ZONE
+from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 
 ROLES = ("young_person", "mentor", "coordinator", "referrer", "admin")
 STAFF_ROLES = ("mentor", "coordinator", "referrer", "admin")
@@ -33,20 +34,12 @@ class Preferences:
     timezone: str
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class User(IdMixin, TimestampMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint(_in("role", ROLES), name="role"),
-        CheckConstraint(
-            f"specialty IS NULL OR {_in('specialty', MENTOR_SPECIALTIES)}", name="specialty"
-        ),
-        CheckConstraint(
-            f"referrer_type IS NULL OR {_in('referrer_type', REFERRER_TYPES)}", name="referrer_type"
-        ),
+        one_of("role", ROLES, name="role"),
+        one_of("specialty", MENTOR_SPECIALTIES, name="specialty", nullable=True),
+        one_of("referrer_type", REFERRER_TYPES, name="referrer_type", nullable=True),
     )
 
     # Stored lower-cased so that one person cannot hold two accounts by changing case.
@@ -75,15 +68,11 @@ class User(IdMixin, TimestampMixin, Base):
     quiet_hours_start: Mapped[time | None] = mapped_column(Time())
     quiet_hours_end: Mapped[time | None] = mapped_column(Time())
     language: Mapped[str] = mapped_column(String(35), default="en")
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
 
     # Not a column: for a young person's account, the status of their case (active, paused,
     # exited), read with the user when a request is authenticated (services.auth).
     case_status: ClassVar[str | None] = None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
 
     @property
     def preferences(self) -> Preferences:

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, bindparam, select, update
@@ -43,7 +43,6 @@ class DispatchReport:
     parked: int = 0
     withdrawn: int = 0
     pushes: int = 0
-    errors: list[str] = field(default_factory=list)
 
     def add(self, other: DispatchReport) -> None:
         self.claimed += other.claimed

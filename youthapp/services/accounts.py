@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
-from youthapp.clock import utcnow
+from youthapp.clock import DEFAULT_ZONE, utcnow
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, STAFF_ROLES, User
 from youthapp.services import auth, notifications, throttle
 from youthapp.services.passwords import PasswordHashing, password_problems
+from youthapp.vocabulary import normalise_email
 
 # The stored lengths (see models/users.py); the API checks them too, but the command line
 # and other callers come through here only.
@@ -24,10 +25,6 @@ EMAIL_MAX_LENGTH = 254
 DISPLAY_NAME_MAX_LENGTH = 100
 ORGANISATION_MAX_LENGTH = 200
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def _check_account_text(
@@ -59,7 +56,7 @@ def create_staff_user(
     actor: User | None,
     data: Mapping[str, Any],
     *,
-    default_timezone: str = "Europe/London",
+    default_timezone: str = DEFAULT_ZONE,
     two_person: bool = False,
     now: datetime | None = None,
 ) -> User:

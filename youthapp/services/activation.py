@@ -21,8 +21,9 @@ from youthapp.config import Settings
 from youthapp.errors import Conflict, Gone, Unauthenticated
 from youthapp.models import User, YoungPerson
 from youthapp.services import auth, people, throttle
-from youthapp.services.accounts import check_password, normalise_email
+from youthapp.services.accounts import check_password
 from youthapp.services.passwords import PasswordHashing
+from youthapp.vocabulary import normalise_email
 
 ACTIVATION = "activation"
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L

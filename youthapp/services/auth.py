@@ -15,6 +15,7 @@ from youthapp.errors import Forbidden, Unauthenticated
 from youthapp.models import AuthSession, RefreshToken, User, YoungPerson
 from youthapp.services import throttle
 from youthapp.services.passwords import PasswordHashing
+from youthapp.vocabulary import normalise_email
 
 LOGIN = "login"
 WRONG_CREDENTIALS = "The email or password is not right."
@@ -42,7 +43,7 @@ def login(
 ) -> IssuedSession:
     key = throttle.account_key(email)
     throttle.check_allowed(session, policy, LOGIN, key, client_address, now)
-    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
     # Always verify, even for an unknown email, so that timing does not tell them apart.
     password_ok = hashing.verify(user.password_hash if user else None, password)
     if not (user and password_ok and user.is_active):

@@ -15,7 +15,7 @@ from youthapp.notify import outbox
 
 # Pushed at once, whatever the hour: alerts staff must see now, and the word to a young
 # person who asked for help that someone has seen it (never held by quiet hours).
-URGENT_KINDS = ("alert", "help_seen")
+PUSHED_AT_ONCE = ("alert", "help_seen")
 
 # What a lock screen may show. A phone can be read by someone dangerous, so unless the young
 # person turned discreet mode off, nothing names the programme, a mentor's role or a place.
@@ -71,7 +71,7 @@ def notification_row(
     kind's own by default). Alerts are urgent: pushed at once, whatever the hour; anything
     else waits out the recipient's quiet hours."""
     title, body = wording(template or kind, recipient, **values)
-    urgent = kind in URGENT_KINDS
+    urgent = kind in PUSHED_AT_ONCE
     return {
         "user_id": recipient.id,
         "kind": kind,

@@ -14,7 +14,7 @@ from youthapp import access, audit
 from youthapp.errors import Conflict, InvalidInput, NotFound
 from youthapp.models import Assignment, User, YoungPerson
 from youthapp.services import status
-from youthapp.vocabulary import canonical_borough
+from youthapp.vocabulary import canonical_borough, normalise_email
 
 _LIVE_MENTORS = selectinload(
     YoungPerson.assignments.and_(Assignment.ended_at.is_(None))
@@ -117,7 +117,7 @@ def update_young_person(
                 errors={"borough": ["Use one of London's 32 boroughs or the City of London."]},
             )
     if changes.get("email"):
-        changes["email"] = changes["email"].strip().lower()
+        changes["email"] = normalise_email(changes["email"])
     changed = [name for name, value in changes.items() if getattr(young_person, name) != value]
     for name in changed:
         setattr(young_person, name, changes[name])

@@ -17,7 +17,7 @@ from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Referral, User, YoungPerson
 from youthapp.services import activation, notifications, people
 from youthapp.services import status as status_service
-from youthapp.vocabulary import DOMAINS, canonical_borough, name_match_key
+from youthapp.vocabulary import DOMAINS, canonical_borough, name_match_key, normalise_email
 
 NAME_AND_BIRTH_DATE = "name_and_date_of_birth"
 
@@ -57,7 +57,7 @@ def submit_referral(
         date_of_birth=data["date_of_birth"],
         borough=borough,
         phone=data.get("phone"),
-        email=(data.get("email") or "").strip().lower() or None,
+        email=normalise_email(data.get("email") or "") or None,
         needs=needs,
         reason=data["reason"].strip(),
         risk_notes=data.get("risk_notes"),

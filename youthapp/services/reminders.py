@@ -34,7 +34,6 @@ from youthapp.services import alerts
 from youthapp.services.notifications import notification_row
 from youthapp.services.schedules import occurrences
 
-DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 REVIEW_AFTER = timedelta(days=28)
 BATCH = 500
 
@@ -57,7 +56,7 @@ def _insert_in_batches(session: Session, rows: Iterable[dict[str, Any]]) -> int:
 
 
 def appointment_reminders(
-    session: Session, *, now: datetime, offsets: Sequence[timedelta] = DEFAULT_OFFSETS
+    session: Session, *, now: datetime, offsets: Sequence[timedelta]
 ) -> int:
     """Remind young people of appointments (by default 24 hours and 1 hour before).
 
@@ -83,7 +82,7 @@ def appointment_reminders(
     )
 
     def reminders():
-        for appointment, young_person, resumed_at in rows:
+        for appointment, account, resumed_at in rows:
             # None due before the time was set, or before the case was last active again.
             since = max(appointment.timing_set_at, resumed_at or appointment.timing_set_at)
             due = [offset for offset in offsets if since <= appointment.starts_at - offset <= now]
@@ -92,13 +91,13 @@ def appointment_reminders(
             offset = due[0]
             minutes = int(offset.total_seconds() // 60)
             yield notification_row(
-                young_person,
+                account,
                 "appointment_reminder",
                 now=now,
                 subject_id=appointment.id,
                 data={"appointment_id": str(appointment.id), "minutes_before": minutes},
                 dedupe_key=f"reminder:{appointment.id}:{minutes}:{appointment.timing_sequence}",
-                when_words="on " + describe_local(appointment.starts_at, young_person.timezone),
+                when_words="on " + describe_local(appointment.starts_at, account.timezone),
             )
 
     return _insert_in_batches(session, reminders())
@@ -122,7 +121,7 @@ def check_in_prompts(session: Session, *, now: datetime) -> int:
     )
 
     def due_prompts() -> Iterator[tuple[User, datetime]]:
-        for schedule, young_person in rows:
+        for schedule, account in rows:
             grace = timedelta(minutes=schedule.grace_minutes)
             due = [
                 moment
@@ -130,7 +129,7 @@ def check_in_prompts(session: Session, *, now: datetime) -> int:
                 if schedule.effective_from <= moment <= now
             ]
             if due:
-                yield young_person, due[-1]
+                yield account, due[-1]
 
     created = 0
     for batch in _batches(due_prompts()):
@@ -139,15 +138,15 @@ def check_in_prompts(session: Session, *, now: datetime) -> int:
             session,
             [
                 notification_row(
-                    young_person,
+                    account,
                     "check_in_prompt",
                     now=now,
                     data={"due_at": moment.isoformat()},
-                    dedupe_key=f"prompt:{young_person.young_person_id}:{moment.isoformat()}",
+                    dedupe_key=f"prompt:{account.young_person_id}:{moment.isoformat()}",
                 )
-                for young_person, moment in batch
+                for account, moment in batch
                 if not (
-                    (latest := checked_in.get(young_person.young_person_id))
+                    (latest := checked_in.get(account.young_person_id))
                     and latest > moment - timedelta(hours=1)
                 )
             ],
@@ -209,7 +208,7 @@ def escalate_unacknowledged(session: Session, *, now: datetime, window: timedelt
     return len(waiting)
 
 
-def plan_reviews(session: Session, *, now: datetime, today_zone: str = "Europe/London") -> int:
+def plan_reviews(session: Session, *, now: datetime, today_zone: str) -> int:
     """Tell each mentor in scope when a goal passes its target date, or when a plan has
     gone 28 days without a staff review (once per goal date, once per review period); only
     for active cases.

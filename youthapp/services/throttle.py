@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from youthapp.errors import TooManyAttempts
 from youthapp.models import AuthFailure
+from youthapp.vocabulary import normalise_email
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class ThrottlePolicy:
 
 
 def account_key(value: str) -> str:
-    return hashlib.sha256(value.strip().lower().encode("utf-8")).hexdigest()
+    return hashlib.sha256(normalise_email(value).encode("utf-8")).hexdigest()
 
 
 def check_allowed(
