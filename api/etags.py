@@ -41,10 +41,13 @@ def optional_if_match_tags() -> set[str]:
     return if_match_tags() if request.headers.get("If-Match", "").strip() else set()
 
 
-def not_modified(version: int) -> Response | None:
-    """A 304 when the client already holds this version."""
-    tag = etag(version)
-    if tag in {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}:
+def not_modified(tag: str) -> Response | None:
+    """A 304 when the client already holds the representation tagged `tag` (quoted).
+
+    The one reading of If-None-Match (Werkzeug's parser, as for every other answer): as RFC
+    9110 says, weak comparison, so W/"3" is "3", and `*` matches whatever is there."""
+    offered = request.if_none_match
+    if offered.star_tag or offered.contains_weak(tag.strip('"')):
         return Response(status=304, headers={"ETag": tag})
     return None
 
@@ -56,4 +59,4 @@ def with_etag(body: Any, version: int) -> tuple[Any, dict[str, str]]:
 
 def versioned(body: Any, version: int) -> Response | tuple[Any, dict[str, str]]:
     """A GET's answer: 304 when the client holds this version, else the body with its ETag."""
-    return not_modified(version) or with_etag(body, version)
+    return not_modified(etag(version)) or with_etag(body, version)

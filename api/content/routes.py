@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from flask.views import MethodView
 from marshmallow import RAISE
 from werkzeug.exceptions import ServiceUnavailable
@@ -28,6 +28,7 @@ from api.content.schemas import (
     ServiceQueryArgsSchema,
     SupportServiceSchema,
 )
+from api.etags import not_modified
 from api.extensions import Blueprint
 from youthapp.content import DEFAULT_LANGUAGE, ContentLibrary
 from youthapp.errors import NotFound
@@ -79,11 +80,7 @@ def cached(*key: Any) -> tuple[str, Response | None]:
     the caller already holds it."""
     digest = hashlib.sha256(repr((library().version, *key)).encode()).hexdigest()[:32]
     tag = f'"{digest}"'
-    offered = request.headers.get("If-None-Match", "")
-    tags = {t.strip().removeprefix("W/") for t in offered.split(",") if t.strip()}
-    if tag in tags or "*" in tags:
-        return tag, Response(status=304, headers={"ETag": tag})
-    return tag, None
+    return tag, not_modified(tag)
 
 
 @blp.route("/crisis")
@@ -94,8 +91,8 @@ class CrisisContacts(MethodView):
     def get(self, args):
         """Who to call or text for help now: 999 first, the programme's duty line next."""
         lang = args.get("lang", DEFAULT_LANGUAGE)
-        tag, not_modified = cached("crisis", lang)
-        return not_modified or (library().crisis(lang), {"ETag": tag})
+        tag, unchanged = cached("crisis", lang)
+        return unchanged or (library().crisis(lang), {"ETag": tag})
 
 
 @blp.route("/articles")
@@ -107,9 +104,9 @@ class Articles(MethodView):
         """Help articles in plain language, by domain, language (English fallback) and words."""
         lang = args.get("lang", DEFAULT_LANGUAGE)
         domain, q = args.get("domain"), (args.get("q") or "").strip()
-        tag, not_modified = cached("articles", lang, domain, q)
-        if not_modified:
-            return not_modified
+        tag, unchanged = cached("articles", lang, domain, q)
+        if unchanged:
+            return unchanged
         return library().find_articles(lang=lang, domain=domain, q=q), {"ETag": tag}
 
 
@@ -124,8 +121,8 @@ class ArticleBySlug(MethodView):
         article = library().article(slug, lang)
         if article is None:
             raise NotFound("There is no article by that name.")
-        tag, not_modified = cached("article", article.slug, article.lang)
-        return not_modified or (article, {"ETag": tag})
+        tag, unchanged = cached("article", article.slug, article.lang)
+        return unchanged or (article, {"ETag": tag})
 
 
 @blp.route("/services")
@@ -136,7 +133,7 @@ class Services(MethodView):
     def get(self, args):
         """Services by support domain and borough: a borough's own first, then London-wide."""
         domain, borough = args.get("domain"), args.get("borough")
-        tag, not_modified = cached("services", domain, borough)
-        if not_modified:
-            return not_modified
+        tag, unchanged = cached("services", domain, borough)
+        if unchanged:
+            return unchanged
         return library().find_services(domain=domain, borough=borough), {"ETag": tag}

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from api.database import commit, db_session
 from api.etags import (
     ETAG_HEADER,
+    etag,
     if_match_tags,
     not_modified,
     optional_if_match_tags,
@@ -50,7 +51,7 @@ def _goal_for(actor: User, goal: Goal) -> Goal | Redacted:
 
 def _plan_response(session, young_person_id):
     version = plans.plan_version(session, young_person_id)
-    cached = not_modified(version)
+    cached = not_modified(etag(version))
     if cached is not None:
         return cached
     goals = plans.load_goals(session, young_person_id)

@@ -319,3 +319,19 @@ def test_urgent_check_ins_are_never_rate_limited(setting, build_app, database_ur
         for _ in range(4)
     ]
     assert throttled == [200] * 4  # GET shares the view, and the view is exempt
+
+
+@pytest.mark.parametrize("offered", ['W/"{v}"', "*", '"x", "{v}"'])
+def test_if_none_match_on_a_schedule_reads_as_on_every_resource(setting, offered):
+    _, mentor, person_id, _ = setting
+    url = f"/api/v1/young-people/{person_id}/check-in-schedule"
+    tag = mentor.get(url).headers["ETag"].strip('"')
+    assert mentor.get(url, headers={"If-None-Match": offered.format(v=tag)}).status_code == 304
+    assert mentor.get(url, headers={"If-None-Match": '"41"'}).status_code == 200
+
+
+@pytest.mark.parametrize("offered", ['W/"{v}"', "*", '"x", "{v}"'])
+def test_if_none_match_on_crisis_contacts_reads_the_same(client, offered):
+    tag = client.get("/api/v1/content/crisis").headers["ETag"].strip('"')
+    again = client.get("/api/v1/content/crisis", headers={"If-None-Match": offered.format(v=tag)})
+    assert again.status_code == 304

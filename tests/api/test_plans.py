@@ -212,3 +212,23 @@ def test_reading_a_plan_costs_the_same_queries_at_any_size(setting, count_querie
         budgets[name] = counted.count
     assert budgets["me"] <= 4, budgets
     assert budgets["staff"] <= 6, budgets
+
+
+@pytest.mark.parametrize(
+    "offered",
+    ['W/"{v}"', '"{v}"', '"nope", W/"{v}"', "*", '"x", "{v}"'],
+    ids=["weak", "strong", "list with weak", "star", "list"],
+)
+def test_if_none_match_on_a_goal_reads_as_rfc_9110_says(setting, offered):
+    """The same reading of If-None-Match as on content: weak tags match, `*` matches."""
+    _, mentor, person_id, _ = setting
+    goal = mentor.post(
+        f"/api/v1/young-people/{person_id}/plan/goals",
+        json={"domain": "housing", "title": "Flat", "description": ""},
+    )
+    tag = goal.headers["ETag"].strip('"')
+    url = f"/api/v1/goals/{goal.get_json()['id']}"
+    again = mentor.get(url, headers={"If-None-Match": offered.format(v=tag)})
+    assert again.status_code == 304 and again.headers["ETag"] == f'"{tag}"'
+    other = mentor.get(url, headers={"If-None-Match": '"999", W/"998"'})
+    assert other.status_code == 200
