@@ -158,7 +158,7 @@ def test_bad_numbers_are_refused_by_name(tmp_path, name, value):
 def test_default_timezone(tmp_path):
     assert load_settings(production(), instance_path=tmp_path).default_timezone == "Europe/London"
     chosen = load_settings(production(DEFAULT_TIMEZONE="Europe/Dublin"), instance_path=tmp_path)
-    assert chosen.timezone.key == "Europe/Dublin"
+    assert chosen.default_timezone == "Europe/Dublin"
 
 
 @pytest.mark.parametrize(
