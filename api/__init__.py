@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import idempotency
-from api.database import close_session
+from api.database import close_session, commit_reads
 from api.errors import register_error_handlers
 from api.extensions import Api, client_address, limiter
 from api.fields import WallClockTime
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_blueprints(api)
 
     app.after_request(_finish_response)
+    app.after_request(commit_reads)  # runs before _finish_response, which finishes its 503
     # Registered after _finish_response so that it runs first (Flask runs after_request
     # functions in reverse order): the answer it stores, or the 503 it answers instead when
     # the database is lost, is then finished like any other (request id, security headers,

@@ -1,11 +1,11 @@
-"""One database session per request, committed once by the handler (or, for a request with
-an Idempotency-Key, with its answer) and closed at the end."""
+"""One database session per request, committed once: by the handler for a change (with its
+answer, for a request with an Idempotency-Key), at the end of the request for a read."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import current_app, g
+from flask import Response, current_app, g, request
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -51,3 +51,27 @@ def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def commit_reads(response: Response) -> Response:
+    """A read that succeeded commits here, at the end of the request, what it recorded
+    (the audit rows of a staff read, a calendar key made on first use): no route has to
+    remember to. If that cannot be saved, the record is not shown: an unaudited staff read
+    must not happen."""
+    session = g.get("db_session")
+    if (
+        request.method not in ("GET", "HEAD")
+        or response.status_code >= 400
+        or session is None
+        or not session.in_transaction()
+    ):
+        return response
+    try:
+        session.commit()
+    except SQLAlchemyError:
+        log.warning("could not save what a read recorded", exc_info=True)
+        session.rollback()
+        from api.errors import database_unavailable
+
+        return database_unavailable()
+    return response

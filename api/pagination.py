@@ -4,24 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_smorest.pagination import PaginationParameters
 from sqlalchemy import Select, func, select
 
 from api.database import db_session
+from youthapp import audit
 
 
-def fetch_page(query: Select[Any], pagination: PaginationParameters) -> list[Any]:
+def fetch_page(
+    query: Select[Any], pagination: PaginationParameters, *, audit_as: str | None = None
+) -> list[Any]:
     """The requested page of `query` (which must have a stable order); sets the total count.
 
-    Handlers fetch the page themselves, rather than leaving it to the decorator, so that
-    they can audit what was shown and commit before answering.
+    With `audit_as` (an object type: "alert", "young_person", ...), a staff caller's sight
+    of each record on the page is audited as it is fetched, so no list can forget to.
     """
     _count(query, pagination)
-    return list(
+    page = list(
         db_session()
         .scalars(query.limit(pagination.page_size).offset(pagination.first_item))
         .unique()
     )
+    if audit_as is not None:
+        audit.staff_listed(db_session(), g.current_user, audit_as, page)
+    return page
 
 
 def fetch_rows(query: Select[Any], pagination: PaginationParameters) -> list[Any]:

@@ -44,16 +44,34 @@ def record(
     session.add(AuditEvent(**_row(actor, action, young_person_id, subject, details, now)))
 
 
+def is_staff_read(actor: User) -> bool:
+    """The one test of whether a read is an access to audit: a young person reading their
+    own record is not; anyone else reading one is."""
+    return actor.role != "young_person"
+
+
 def staff_read(session: Session, actor: User, object_type: str, item: Any) -> None:
     """Audit a staff member reading one record about a young person (`item` has `id` and
-    `young_person_id`); a young person reading their own is not an access to audit."""
-    if actor.role != "young_person":
+    `young_person_id`)."""
+    if is_staff_read(actor):
         record(
             session,
             actor,
             f"{object_type}.viewed",
             young_person_id=item.young_person_id,
             subject=(object_type, item.id),
+        )
+
+
+def staff_listed(session: Session, actor: User, object_type: str, items: Iterable[Any]) -> None:
+    """Audit a staff member seeing records in a list: one event per record shown, about the
+    young person each names (`young_person_id`, or its own id for a young person's)."""
+    if is_staff_read(actor):
+        record_each(
+            session,
+            actor,
+            f"{object_type}.listed",
+            ((object_type, item.id, getattr(item, "young_person_id", item.id)) for item in items),
         )
 
 

@@ -25,9 +25,9 @@ class Alerts(MethodView):
         """Alerts: all for coordinators, those about their young people for mentors;
         urgent first, then newest."""
         actor = current_user()
-        page = fetch_page(alerts.alerts_query(actor, **filters), pagination_parameters)
-        alerts.record_listed(db_session(), actor, page)
-        commit()
+        page = fetch_page(
+            alerts.alerts_query(actor, **filters), pagination_parameters, audit_as="alert"
+        )
         return page
 
 
@@ -38,7 +38,6 @@ class AlertById(MethodView):
     def get(self, alert_id):
         """An alert."""
         alert = alerts.view_alert(db_session(), current_user(), alert_id)
-        commit()
         return alert
 
 

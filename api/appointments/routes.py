@@ -64,9 +64,11 @@ class Appointments(MethodView):
     def get(self, filters, pagination_parameters):
         """Appointments: all for coordinators, a mentor's own; in time order."""
         actor = current_user()
-        page = fetch_page(appointments.appointments_query(actor, **filters), pagination_parameters)
-        appointments.record_listed(db_session(), actor, page)
-        commit()
+        page = fetch_page(
+            appointments.appointments_query(actor, **filters),
+            pagination_parameters,
+            audit_as="appointment",
+        )
         return page
 
 
@@ -90,7 +92,6 @@ class AppointmentById(MethodView):
     def get(self, appointment_id):
         """An appointment (the young person's own without staff fields)."""
         appointment = appointments.view_appointment(db_session(), current_user(), appointment_id)
-        commit()
         return versioned(shown_to(current_user(), appointment), appointment.version)
 
     @blp.case_route
@@ -182,7 +183,6 @@ class MyCalendarToken(MethodView):
         token = calendar.feed_token(
             db_session(), current_user(), settings=runtime().settings, now=utcnow()
         )
-        commit()
         return _feed_url(token)
 
     @blp.roles_required(YOUNG_PERSON)

@@ -72,7 +72,6 @@ class CheckInsOfYoungPerson(MethodView):
             db_session(), current_user(), young_person_id, **filters
         )
         page = fetch_page(query, pagination_parameters)
-        commit()
         return page
 
 
@@ -89,7 +88,6 @@ class ScheduleOfYoungPerson(MethodView):
             young_person_id,
             default_zone=runtime().settings.default_timezone,
         )
-        commit()
         return versioned(view, view.version)
 
     @blp.case_route

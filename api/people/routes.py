@@ -39,9 +39,11 @@ class YoungPeople(MethodView):
     def get(self, filters, pagination_parameters):
         """Young people: all for coordinators, those assigned to them for mentors."""
         actor = current_user()
-        page = fetch_page(people.young_people_query(actor, **filters), pagination_parameters)
-        people.record_listed(db_session(), actor, page)
-        commit()
+        page = fetch_page(
+            people.young_people_query(actor, **filters),
+            pagination_parameters,
+            audit_as="young_person",
+        )
         return page
 
 
@@ -52,7 +54,6 @@ class YoungPersonById(MethodView):
     def get(self, young_person_id):
         """A young person's record."""
         young_person = people.view_young_person(db_session(), current_user(), young_person_id)
-        commit()
         return young_person
 
     @blp.case_route
@@ -97,7 +98,6 @@ class Assignments(MethodView):
     def get(self, young_person_id):
         """Every assignment of the young person, ended ones included."""
         assignments = people.list_assignments(db_session(), current_user(), young_person_id)
-        commit()
         return assignments
 
     @blp.case_route
@@ -158,7 +158,6 @@ class Handovers(MethodView):
     def get(self, young_person_id):
         """Every handover between the young person's mentors, oldest first."""
         found = handovers.handovers_of(db_session(), current_user(), young_person_id)
-        commit()
         return found
 
 
@@ -169,7 +168,6 @@ class StatusHistory(MethodView):
     def get(self, young_person_id):
         """Every status of the young person's case and why, oldest first."""
         history = people.status_history(db_session(), current_user(), young_person_id)
-        commit()
         return history
 
 

@@ -76,7 +76,6 @@ class PlanOfYoungPerson(MethodView):
     def get(self, young_person_id):
         """A young person's whole support plan, with staff notes."""
         person_id = plans.audit_staff_plan_read(db_session(), current_user(), young_person_id)
-        commit()
         return _plan_response(db_session(), person_id)
 
 
@@ -103,7 +102,6 @@ class PlanHistory(MethodView):
         """Every change to the support and safety plans: who, when, before and after."""
         query = plans.history_query(db_session(), current_user(), young_person_id)
         page = fetch_page(query, pagination_parameters)
-        commit()
         return page
 
 
@@ -115,7 +113,6 @@ class GoalById(MethodView):
     def get(self, goal_id):
         """A goal with its steps (the young person's own, without staff fields)."""
         goal = plans.view_goal(db_session(), current_user(), goal_id)
-        commit()
         return versioned(_goal_for(current_user(), goal), goal.version)
 
     @blp.case_route
@@ -165,7 +162,6 @@ class StepById(MethodView):
     def get(self, step_id):
         """A step."""
         step = plans.view_step(db_session(), current_user(), step_id)
-        commit()
         return versioned(step, step.version)
 
     @blp.case_route

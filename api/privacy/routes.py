@@ -43,9 +43,7 @@ class MyAccessLog(MethodView):
     def get(self, pagination_parameters):
         """Which staff roles looked at or changed your record, and when (newest first)."""
         rows = fetch_rows(privacy.access_log_query(current_user()), pagination_parameters)
-        return privacy.describe_access(
-            rows, show_names=runtime().settings.access_log_shows_names
-        )
+        return privacy.describe_access(rows, show_names=runtime().settings.access_log_shows_names)
 
 
 @blp.route("/consents")

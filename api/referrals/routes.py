@@ -60,9 +60,9 @@ class Referrals(MethodView):
     def get(self, filters, pagination_parameters):
         """Referrals: a referrer's own (status only), or all for coordinators; newest first."""
         actor = current_user()
-        page = fetch_page(referrals.referrals_query(actor, **filters), pagination_parameters)
-        referrals.record_listed(db_session(), actor, page)
-        commit()
+        page = fetch_page(
+            referrals.referrals_query(actor, **filters), pagination_parameters, audit_as="referral"
+        )
         return [shown_to(actor, referral) for referral in page]
 
 
@@ -75,7 +75,6 @@ class ReferralById(MethodView):
         status fields only."""
         actor = current_user()
         referral = referrals.get_referral(db_session(), actor, referral_id)
-        commit()
         if actor.role != COORDINATOR:
             return shown_to(actor, referral)
         return Extended(

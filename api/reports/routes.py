@@ -4,7 +4,7 @@ from flask import Response, request
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from api.database import commit, db_session
+from api.database import db_session
 from api.etags import ETAG_HEADER
 from api.extensions import Blueprint, current_user
 from api.reports.schemas import OutcomeQueryArgsSchema, OutcomeReportSchema
@@ -48,7 +48,6 @@ class Outcomes(MethodView):
             now=utcnow(),
             export_format=export_format,
         )
-        commit()
         if export_format == "csv":
             return _csv_download(report)
         return report, {"Vary": "Accept"}

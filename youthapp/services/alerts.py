@@ -207,12 +207,6 @@ def alerts_query(
     return query.order_by(Alert.urgent.desc(), Alert.created_at.desc(), Alert.id)
 
 
-def record_listed(session: Session, actor: User, shown: list[Alert]) -> None:
-    audit.record_each(
-        session, actor, "alert.listed", (("alert", a.id, a.young_person_id) for a in shown)
-    )
-
-
 def find_alert(session: Session, actor: User, alert_id: uuid.UUID) -> Alert:
     alert = session.scalar(access.alerts_visible_to(actor).where(Alert.id == alert_id))
     if alert is None:

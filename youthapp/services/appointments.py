@@ -78,16 +78,6 @@ def my_appointments_query(
     )
 
 
-def record_listed(session: Session, actor: User, appointments: list[Appointment]) -> None:
-    if actor.role != access.YOUNG_PERSON:
-        audit.record_each(
-            session,
-            actor,
-            "appointment.listed",
-            (("appointment", a.id, a.young_person_id) for a in appointments),
-        )
-
-
 def book(session: Session, actor: User, data: Mapping[str, Any], *, now: datetime) -> Appointment:
     young_person = people.find_young_person(session, actor, data["young_person_id"])
     access.require_role(actor, access.COORDINATOR, access.MENTOR)

@@ -86,12 +86,6 @@ def young_people_query(
     return query.order_by(YoungPerson.last_name, YoungPerson.first_name, YoungPerson.id)
 
 
-def record_listed(session: Session, actor: User, young_people: list[YoungPerson]) -> None:
-    audit.record_each(
-        session, actor, "young_person.listed", (("young_person", p.id, p.id) for p in young_people)
-    )
-
-
 def view_young_person(session: Session, actor: User, young_person_id: uuid.UUID) -> YoungPerson:
     return read_record(session, actor, young_person_id, "young_person", with_mentors=True)
 

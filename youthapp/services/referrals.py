@@ -88,15 +88,6 @@ def referrals_query(actor: User, *, status: str | None = None) -> Select[tuple[R
     return query.order_by(Referral.created_at.desc(), Referral.id)
 
 
-def record_listed(session: Session, actor: User, referrals: list[Referral]) -> None:
-    audit.record_each(
-        session,
-        actor,
-        "referral.listed",
-        (("referral", r.id, r.young_person_id) for r in referrals),
-    )
-
-
 @dataclass(frozen=True)
 class PossibleDuplicate:
     """A record that may be the same person: a young person or another open referral."""
