@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from scheduler.jobs import dispatch, run_all_once, run_sweep
 from tests.conftest import Caller
+from tests.factories import sent_to
 from youthapp.models import Alert, CheckInSchedule, Notification, SafetyTimer, User
 
 LONDON = ZoneInfo("Europe/London")
@@ -43,17 +44,6 @@ def alert_notices(db, caller: Caller) -> list[Notification]:
             select(Notification)
             .where(Notification.user_id == caller.user.id, Notification.kind == "alert")
             .order_by(Notification.created_at)
-        )
-    )
-
-
-def notices_of(db, caller: Caller, kind: str) -> list[Notification]:
-    db.rollback()
-    return list(
-        db.scalars(
-            select(Notification).where(
-                Notification.user_id == caller.user.id, Notification.kind == kind
-            )
         )
     )
 
@@ -247,7 +237,7 @@ class TestHelpThatAnswersBack:
         [request] = young_person.get("/api/v1/me/help-requests").get_json()
         coordinator.post(f"/api/v1/alerts/{request['id']}/acknowledge")
         coordinator.post(f"/api/v1/alerts/{request['id']}/acknowledge")  # again: no second
-        [seen] = notices_of(db, young_person, "help_seen")
+        [seen] = sent_to(db, young_person, "help_seen")
         assert seen.data == {"help_request_id": request["id"]}
         assert (seen.title, seen.body) == ("You have a new message", "Open the app to read it.")
         assert seen.urgent and seen.deliver_after <= datetime.now(UTC)
@@ -259,7 +249,7 @@ class TestHelpThatAnswersBack:
         check_in(young_person, "unsafe", feeling_safe=False)
         [request] = young_person.get("/api/v1/me/help-requests").get_json()
         coordinator.post(f"/api/v1/alerts/{request['id']}/resolve", json={"note": "Called"})
-        assert len(notices_of(db, young_person, "help_seen")) == 1
+        assert len(sent_to(db, young_person, "help_seen")) == 1
 
     def test_acknowledging_an_escalation_acknowledges_what_went_unanswered(
         self, setting, context, db
@@ -275,7 +265,7 @@ class TestHelpThatAnswersBack:
             "acknowledged"
         )
         assert young_person.get("/api/v1/me/help-requests").get_json()[0]["status"] == "seen"
-        assert len(notices_of(db, young_person, "help_seen")) == 1
+        assert len(sent_to(db, young_person, "help_seen")) == 1
 
     def test_missed_check_ins_are_not_help_requests(self, setting, db):
         _, _, person_id, young_person = setting
@@ -317,7 +307,7 @@ class TestConsentWithdrawnMentor:
         )
         assert goal.status_code == 201
         young_person.put("/api/v1/me/consents", json={"sharing": {"mental_health": False}})
-        told_before = {n.id for n in notices_of(db, mentor, "alert")}
+        told_before = {n.id for n in sent_to(db, mentor, "alert")}
 
         check_in(young_person, "help", needs_help=True)
         back = (datetime.now(UTC) + timedelta(hours=1)).replace(microsecond=0)
@@ -336,8 +326,8 @@ class TestConsentWithdrawnMentor:
         assert [n for n in to_mentor if n.id not in told_before] == []
         assert mentor.get("/api/v1/alerts").get_json() == []
         # The housing mentor, with consent, was told of each.
-        kinds = [n.kind for n in notices_of(db, housing, "alert")] + [
-            n.kind for n in notices_of(db, housing, "plan_review_due")
+        kinds = [n.kind for n in sent_to(db, housing, "alert")] + [
+            n.kind for n in sent_to(db, housing, "plan_review_due")
         ]
         assert "alert" in kinds and "plan_review_due" in kinds
 

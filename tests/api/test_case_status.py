@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from scheduler.jobs import dispatch, run_all_once, run_sweep
 from tests.conftest import PASSWORD, Caller
+from tests.factories import book, kinds_sent_to
 from youthapp.models import Notification, SafetyTimer, YoungPerson
 
 
@@ -27,22 +28,6 @@ def set_status(coordinator: Caller, person_id: str, status: str, reason: str | N
     body = {"status": status, **({"status_reason": reason} if reason else {})}
     response = coordinator.patch(f"/api/v1/young-people/{person_id}", json=body)
     assert response.status_code == 200, response.get_json()
-    return response.get_json()
-
-
-def book(mentor: Caller, person_id: str, starts_at: datetime) -> dict:
-    response = mentor.post(
-        "/api/v1/appointments",
-        json={
-            "young_person_id": person_id,
-            "mentor_id": str(mentor.user.id),
-            "starts_at": starts_at.isoformat(),
-            "duration_minutes": 60,
-            "mode": "in_person",
-            "location": "Youth hub",
-        },
-    )
-    assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
@@ -68,17 +53,6 @@ def sign_in_again(client, young_person: Caller) -> Caller:
     )
     assert response.status_code == 200, response.get_json()
     return Caller(client, young_person.user, response.get_json())
-
-
-def kinds_sent_to(db, caller: Caller) -> list[str]:
-    db.rollback()
-    return list(
-        db.scalars(
-            select(Notification.kind)
-            .where(Notification.user_id == caller.user.id)
-            .order_by(Notification.created_at)
-        )
-    )
 
 
 def soon(hours: int) -> datetime:

@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import vobject
-from sqlalchemy import select
 
 from tests.conftest import Caller
-from youthapp.models import Notification
+from tests.factories import kinds_sent_to
 
 
 @pytest.fixture
@@ -47,17 +46,6 @@ def feed_events(client, young_person: Caller) -> dict[str, int]:
     return {
         event.uid.value.split("@")[0]: int(event.sequence.value) for event in calendar.vevent_list
     }
-
-
-def kinds_to(db, caller: Caller) -> list[str]:
-    db.rollback()
-    return list(
-        db.scalars(
-            select(Notification.kind)
-            .where(Notification.user_id == caller.user.id)
-            .order_by(Notification.created_at)
-        )
-    )
 
 
 def end(coordinator: Caller, person_id: str, assignment_id: str, **body):
@@ -97,7 +85,7 @@ def test_a_handover_moves_the_appointments_to_the_new_mentor(case, client, db):
     for moved in (first, second):
         assert after[moved["id"]] == before[moved["id"]] + 1
     assert after[past["id"]] == before[past["id"]]
-    assert kinds_to(db, young_person).count("appointment_changed") == 2
+    assert kinds_sent_to(db, young_person).count("appointment_changed") == 2
     # The old mentor lost the case at once; the new one has it.
     assert leaving.get(f"/api/v1/young-people/{person_id}").status_code == 404
     mentors = coordinator.get(f"/api/v1/young-people/{person_id}").get_json()["mentors"]
@@ -137,7 +125,7 @@ def test_without_a_handover_the_appointments_are_cancelled_and_the_young_person_
     assert response.get_json()["to_mentor_id"] is None
     shown = coordinator.get(f"/api/v1/appointments/{upcoming['id']}").get_json()
     assert shown["status"] == "cancelled"
-    assert "appointment_cancelled" in kinds_to(db, young_person)
+    assert "appointment_cancelled" in kinds_sent_to(db, young_person)
 
 
 def test_delete_is_end_without_a_handover_and_can_be_repeated(case, db):
@@ -148,7 +136,7 @@ def test_delete_is_end_without_a_handover_and_can_be_repeated(case, db):
     assert coordinator.get(f"/api/v1/appointments/{upcoming['id']}").get_json()["status"] == (
         "cancelled"
     )
-    assert "appointment_cancelled" in kinds_to(db, young_person)
+    assert "appointment_cancelled" in kinds_sent_to(db, young_person)
     assert coordinator.delete(path).status_code == 204
     again = end(coordinator, person_id, assignment["id"])
     assert again.status_code == 409
@@ -231,7 +219,7 @@ def test_a_mentor_whose_assignment_ended_is_not_told_of_answers(case, db):
         f"/api/v1/appointments/{earlier['id']}/response", json={"response": "confirmed"}
     )
     assert answered.status_code == 200
-    assert "appointment_response" not in kinds_to(db, leaving)
+    assert "appointment_response" not in kinds_sent_to(db, leaving)
 
 
 def test_a_mentor_without_consent_is_not_told_of_answers(case, db):
@@ -242,4 +230,4 @@ def test_a_mentor_without_consent_is_not_told_of_answers(case, db):
         f"/api/v1/appointments/{upcoming['id']}/response", json={"response": "declined"}
     )
     young_person.post(f"/api/v1/appointments/{upcoming['id']}/cancel", json={"reason": "Busy"})
-    assert kinds_to(db, leaving) == []
+    assert kinds_sent_to(db, leaving) == []

@@ -3,7 +3,6 @@ with backoff, parking, dead tokens, and several schedulers never sending anythin
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import uuid
 from datetime import UTC, datetime, time, timedelta
@@ -13,6 +12,7 @@ from sqlalchemy import delete, func, insert, select
 
 from scheduler import jobs
 from scheduler.jobs import run_all_once, run_sweep
+from tests.factories import add_device
 from youthapp.models import Appointment, Device, Notification, User
 from youthapp.notify import dispatcher, outbox
 from youthapp.notify.senders import Outcome, RecordingSender
@@ -21,20 +21,6 @@ from youthapp.services import notifications
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def add_device(db, user_id: uuid.UUID, platform: str = "android", token: str | None = None):
-    token = token or f"token-{uuid.uuid4()}"
-    device = Device(
-        user_id=user_id,
-        platform=platform,
-        push_token=token,
-        push_token_hash=hashlib.sha256(token.encode()).hexdigest(),
-        last_seen_at=datetime.now(UTC),
-    )
-    db.add(device)
-    db.commit()
-    return device
 
 
 @pytest.fixture

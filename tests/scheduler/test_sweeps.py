@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.jobs import run_all_once, run_sweep
-from youthapp.models import Alert, CheckIn, Goal, Notification, SupportPlan
+from tests.factories import book, sent_to
+from youthapp.models import Alert, CheckIn, Goal, SupportPlan
 from youthapp.services import reminders
 
 
@@ -25,32 +26,6 @@ def setting(as_role, programme):
     person_id, young_person = programme.young_person(coordinator)
     programme.assign(coordinator, person_id, mentor)
     return coordinator, mentor, person_id, young_person
-
-
-def notices(db, caller, kind: str) -> list[Notification]:
-    db.rollback()  # a fresh snapshot: the API wrote since
-    return list(
-        db.scalars(
-            select(Notification)
-            .where(Notification.user_id == caller.user.id, Notification.kind == kind)
-            .order_by(Notification.created_at)
-        )
-    )
-
-
-def book(mentor, person_id, starts_at: datetime, minutes: int = 60) -> dict:
-    response = mentor.post(
-        "/api/v1/appointments",
-        json={
-            "young_person_id": person_id,
-            "mentor_id": str(mentor.user.id),
-            "starts_at": starts_at.isoformat(),
-            "duration_minutes": minutes,
-            "mode": "phone",
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def checked_in_at(db, person_id: str, moment: datetime) -> None:
@@ -84,7 +59,7 @@ class TestAppointmentReminders:
         assert run_sweep(context, "appointment_reminders", starts - timedelta(minutes=59)) == 1
         assert run_sweep(context, "appointment_reminders", starts - timedelta(minutes=5)) == 0
         assert run_sweep(context, "appointment_reminders", starts + timedelta(minutes=5)) == 0
-        sent = notices(db, young_person, "appointment_reminder")
+        sent = sent_to(db, young_person, "appointment_reminder")
         assert [n.data["minutes_before"] for n in sent] == [1440, 60]
         assert all(n.title == "You have a new message" for n in sent)  # discreet by default
 
@@ -94,7 +69,7 @@ class TestAppointmentReminders:
         book(mentor, person_id, starts)
         assert run_sweep(context, "appointment_reminders", starts - timedelta(minutes=30)) == 1
         assert [
-            n.data["minutes_before"] for n in notices(db, young_person, "appointment_reminder")
+            n.data["minutes_before"] for n in sent_to(db, young_person, "appointment_reminder")
         ] == [60]
 
     def test_none_that_fell_due_before_booking_and_none_for_cancelled(self, setting, context, db):
@@ -123,7 +98,7 @@ class TestAppointmentReminders:
         starts = soon(3)
         booked = book(mentor, person_id, starts)
         run_sweep(context, "appointment_reminders", starts - timedelta(hours=23))
-        assert len(notices(db, young_person, "appointment_reminder")) == 1
+        assert len(sent_to(db, young_person, "appointment_reminder")) == 1
         url = f"/api/v1/appointments/{booked['id']}"
         later = starts + timedelta(days=2)
         mentor.patch(
@@ -131,7 +106,7 @@ class TestAppointmentReminders:
             json={"starts_at": later.isoformat()},
             headers={"If-Match": mentor.get(url).headers["ETag"]},
         )
-        assert notices(db, young_person, "appointment_reminder") == []  # the stale one is gone
+        assert sent_to(db, young_person, "appointment_reminder") == []  # the stale one is gone
         assert run_sweep(context, "appointment_reminders", later - timedelta(hours=23)) == 1
 
 
@@ -167,7 +142,7 @@ class TestCheckInPrompts:
         assert run_sweep(context, "check_in_prompts", moment - timedelta(minutes=1)) == 0
         assert run_sweep(context, "check_in_prompts", moment) == 1
         assert run_sweep(context, "check_in_prompts", moment + timedelta(minutes=10)) == 0
-        prompt = notices(db, young_person, "check_in_prompt")[0]
+        prompt = sent_to(db, young_person, "check_in_prompt")[0]
         assert prompt.data["due_at"] == moment.isoformat()
 
     def test_no_prompt_after_a_check_in_within_the_hour(self, setting, context, db, daily):
@@ -235,7 +210,7 @@ class TestPlanReviews:
         assert run_sweep(context, "plan_reviews", now + timedelta(days=4)) == 1
         assert run_sweep(context, "plan_reviews", now + timedelta(days=5)) == 0
         assert run_sweep(context, "plan_reviews", now + timedelta(days=29)) == 1  # 28 days on
-        kinds = {n.data.get("goal_id") for n in notices(db, mentor, "plan_review_due")}
+        kinds = {n.data.get("goal_id") for n in sent_to(db, mentor, "plan_review_due")}
         assert kinds == {goal["id"], None}
         db.get(Goal, uuid.UUID(goal["id"])).status = "achieved"
         db.get(SupportPlan, uuid.UUID(person_id)).reviewed_at = now + timedelta(days=29)
@@ -309,7 +284,7 @@ class TestSweepsWorkInBatches:
         assert len(lookups) == 3  # one look-up of recent check-ins per batch of two
         for person_id, young_person in people:
             expected = 0 if person_id == checked_in_id else 1
-            assert len(notices(db, young_person, "check_in_prompt")) == expected
+            assert len(sent_to(db, young_person, "check_in_prompt")) == expected
 
     def test_plan_reviews_in_batches_reach_every_mentor_once(
         self, context, db, five, count_queries
@@ -322,6 +297,6 @@ class TestSweepsWorkInBatches:
         lookups = [q for q in counted.statements if "FROM assignments" in q]
         assert len(lookups) == 6  # mentors looked up per batch: 3 of goals, 3 of plans
         assert run_sweep(context, "plan_reviews", moment) == 0
-        reviews = notices(db, mentor, "plan_review_due")
+        reviews = sent_to(db, mentor, "plan_review_due")
         about = sorted(n.data["young_person_id"] for n in reviews)
         assert about == sorted([person_id for person_id, _ in people] * 2)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from scheduler import runner
-from tests.scheduler.test_dispatch import add_device
+from tests.factories import add_device
 from youthapp.notify.outbox import CHANNEL
 
 
