@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from scheduler.jobs import dispatch, run_all_once, run_sweep
 from tests.conftest import Caller
-from tests.factories import sent_to
+from tests.factories import book, sent_to
 from youthapp.models import Alert, CheckInSchedule, Notification, SafetyTimer, User
 
 LONDON = ZoneInfo("Europe/London")
@@ -148,16 +148,7 @@ class TestAllClear:
 def test_correcting_attendance_resolves_the_missed_appointment(setting):
     coordinator, mentor, person_id, _ = setting
     starts = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
-    appointment = mentor.post(
-        "/api/v1/appointments",
-        json={
-            "young_person_id": person_id,
-            "mentor_id": str(mentor.user.id),
-            "starts_at": starts.isoformat(),
-            "duration_minutes": 60,
-            "mode": "phone",
-        },
-    ).get_json()
+    appointment = book(mentor, person_id, starts)
     url = f"/api/v1/appointments/{appointment['id']}/attendance"
     mentor.post(url, json={"attended": False})
     missed = coordinator.get("/api/v1/alerts?kind=missed_appointment").get_json()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import book
 from youthapp.models import AuditEvent
 
 # Not about a young person's record, or not a staff read (a young person's own /me).
@@ -34,16 +35,7 @@ def case(as_role, programme):
     ).get_json()
     step = mentor.post(f"/api/v1/goals/{goal['id']}/steps", json={"title": "Form"}).get_json()
     starts = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
-    appointment = mentor.post(
-        "/api/v1/appointments",
-        json={
-            "young_person_id": person_id,
-            "mentor_id": str(mentor.user.id),
-            "starts_at": starts.isoformat(),
-            "duration_minutes": 60,
-            "mode": "phone",
-        },
-    ).get_json()
+    appointment = book(mentor, person_id, starts)
     young_person.post(
         "/api/v1/me/check-ins",
         json={"client_ref": "a", "mood": 2, "feeling_safe": True, "needs_help": True},

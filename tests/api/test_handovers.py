@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import vobject
 
+from tests import factories
 from tests.conftest import Caller
 from tests.factories import kinds_sent_to
 
@@ -24,20 +25,7 @@ def case(as_role, programme):
 
 def book(mentor: Caller, person_id: str, days: float) -> dict:
     starts = (datetime.now(UTC) + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
-    response = mentor.post(
-        "/api/v1/appointments",
-        json={
-            "young_person_id": person_id,
-            "mentor_id": str(mentor.user.id),
-            "starts_at": starts.isoformat(),
-            "duration_minutes": 60,
-            "mode": "in_person",
-            "location": "Youth hub",
-            "staff_notes": "Bring the housing form",
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
+    return factories.book(mentor, person_id, starts, staff_notes="Bring the housing form")
 
 
 def feed_events(client, young_person: Caller) -> dict[str, int]:
