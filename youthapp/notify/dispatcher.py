@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, bindparam, select, update
@@ -111,6 +111,26 @@ def claim_due(session: Session, *, now: datetime, batch_size: int) -> list[uuid.
     return ids
 
 
+@dataclass
+class Delivery:
+    """How pushing one notification went, across its recipient's devices."""
+
+    delivered: list[str]  # device ids it reached, now or on an earlier attempt
+    retry: bool = False
+    gone: list[uuid.UUID] = field(default_factory=list)  # devices their push service dropped
+    error: str | None = None
+
+
+@dataclass
+class ClaimedBatch:
+    """A leased batch, read in one transaction: the messages, their recipients' devices,
+    and which may no longer go (access.may_reach)."""
+
+    notifications: list[Notification]
+    devices: dict[uuid.UUID, list[Device]]
+    held: set[uuid.UUID]
+
+
 def dispatch_batch(
     session_factory: sessionmaker,
     senders: Sequence[PushSender],
@@ -118,82 +138,118 @@ def dispatch_batch(
     now: datetime,
     batch_size: int = BATCH_SIZE,
 ) -> DispatchReport:
-    """Claim one batch, push it, and record how it went."""
+    """Claim one batch, push it (outside any transaction), and record how it went."""
     report = DispatchReport()
+    batch = _claim_batch(session_factory, now=now, batch_size=batch_size)
+    if batch is None:
+        return report
+    report.claimed = len(batch.notifications)
+    by_platform = {platform: sender for sender in senders for platform in sender.platforms}
+    deliveries = {
+        notification.id: _push(notification, batch, by_platform, report)
+        for notification in batch.notifications
+    }
+    _record(session_factory, batch, deliveries, now=now, report=report)
+    return report
+
+
+def _claim_batch(
+    session_factory: sessionmaker, *, now: datetime, batch_size: int
+) -> ClaimedBatch | None:
     with session_factory.begin() as session:
         ids = claim_due(session, now=now, batch_size=batch_size)
         if not ids:
-            return report
+            return None
         notifications = list(session.scalars(select(Notification).where(Notification.id.in_(ids))))
-        recipients = {n.user_id for n in notifications}
-        devices = _devices_of(session, recipients)
-        held = _held_back(session, notifications)
-        session.expunge_all()
-    report.claimed = len(ids)
-
-    by_platform = {platform: sender for sender in senders for platform in sender.platforms}
-    outcomes: dict[uuid.UUID, tuple[list[str], bool, list[uuid.UUID], str | None]] = {}
-    for notification in notifications:
-        delivered = list(notification.delivered_device_ids)
-        retry, gone, error = False, [], None
-        message = PushMessage(
-            notification_id=str(notification.id),
-            kind=notification.kind,
-            title=notification.title,
-            body=notification.body,
-            data={k: str(v) for k, v in (notification.data or {}).items()},
-            urgent=notification.urgent,
+        batch = ClaimedBatch(
+            notifications,
+            _devices_of(session, {n.user_id for n in notifications}),
+            _held_back(session, notifications),
         )
-        for device in [] if notification.id in held else devices.get(notification.user_id, []):
-            sender = by_platform.get(device.platform)
-            if sender is None or str(device.id) in delivered:
-                continue
-            try:
-                outcome = sender.send(device.push_token, message)
-            except Exception as exc:  # a sender bug must not stop the other messages
-                log.exception("push sender failed for notification %s", notification.id)
-                outcome, error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
-            report.pushes += 1
-            if outcome is Outcome.DELIVERED:
-                delivered.append(str(device.id))
-            elif outcome is Outcome.GONE:
-                gone.append(device.id)
-            else:
-                retry, error = True, error or "push service asked us to try again"
-        outcomes[notification.id] = (delivered, retry, gone, error)
+        session.expunge_all()
+    return batch
 
+
+def _push(
+    notification: Notification,
+    batch: ClaimedBatch,
+    by_platform: dict[str, PushSender],
+    report: DispatchReport,
+) -> Delivery:
+    """Send one notification to each of its recipient's devices it has not reached yet."""
+    delivery = Delivery(delivered=list(notification.delivered_device_ids))
+    if notification.id in batch.held:
+        return delivery
+    message = PushMessage(
+        notification_id=str(notification.id),
+        kind=notification.kind,
+        title=notification.title,
+        body=notification.body,
+        data={k: str(v) for k, v in (notification.data or {}).items()},
+        urgent=notification.urgent,
+    )
+    for device in batch.devices.get(notification.user_id, []):
+        sender = by_platform.get(device.platform)
+        if sender is None or str(device.id) in delivery.delivered:
+            continue
+        try:
+            outcome = sender.send(device.push_token, message)
+        except Exception as exc:  # a sender bug must not stop the other messages
+            log.exception("push sender failed for notification %s", notification.id)
+            outcome, delivery.error = Outcome.RETRY, f"{type(exc).__name__}: {exc}"[:300]
+        report.pushes += 1
+        if outcome is Outcome.DELIVERED:
+            delivery.delivered.append(str(device.id))
+        elif outcome is Outcome.GONE:
+            delivery.gone.append(device.id)
+        else:
+            delivery.retry = True
+            delivery.error = delivery.error or "push service asked us to try again"
+    return delivery
+
+
+def _record(
+    session_factory: sessionmaker,
+    batch: ClaimedBatch,
+    deliveries: dict[uuid.UUID, Delivery],
+    *,
+    now: datetime,
+    report: DispatchReport,
+) -> None:
+    """Mark each message sent, withdrawn, to retry with backoff, or parked; disable devices
+    whose push service dropped them."""
     rows, gone_devices = [], []
-    for notification in notifications:
-        delivered, retry, gone, error = outcomes[notification.id]
-        gone_devices.extend(gone)
+    for notification in batch.notifications:
+        delivery = deliveries[notification.id]
+        gone_devices.extend(delivery.gone)
         row = {
             "b_id": notification.id,
             "b_attempts": notification.attempts,
-            "b_delivered": delivered,
+            "b_delivered": delivery.delivered,
             "b_status": "sent",
             "b_sent_at": now,
             "b_error": None,
             "b_after": notification.deliver_after,
         }
-        if notification.id in held:
+        if notification.id in batch.held:
             row.update(b_status="withdrawn", b_sent_at=None)
             report.withdrawn += 1
-        elif not retry:
+        elif not delivery.retry:
             report.sent += 1
         elif notification.attempts >= MAX_ATTEMPTS:
-            row.update(b_status="parked", b_sent_at=None, b_error=error)
+            row.update(b_status="parked", b_sent_at=None, b_error=delivery.error)
             report.parked += 1
             log.error(
                 "parked notification %s after %d attempts: %s",
                 notification.id,
                 notification.attempts,
-                error,
+                delivery.error,
             )
         else:
             row.update(
                 b_status="pending",
                 b_sent_at=None,
-                b_error=error,
+                b_error=delivery.error,
                 b_after=now + backoff(notification.attempts),
             )
             report.retried += 1
@@ -209,7 +265,6 @@ def dispatch_batch(
                 .values(disabled_at=now, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
-    return report
 
 
 _outbox = Notification.__table__
