@@ -369,3 +369,26 @@ def test_help_requests_cost_the_same_queries_at_any_length(setting, db, count_qu
         listed = young_person.get("/api/v1/me/help-requests?page_size=100").get_json()
         assert len(listed) == 15
     assert one.count == many.count <= 4
+
+
+@pytest.mark.parametrize("details", [{}, {"due_at": "not a time"}, {"due_at": "2026-12-01T18:00"}])
+def test_an_odd_missed_check_in_alert_never_stops_an_urgent_check_in(setting, db, details):
+    """Help is never refused: an open missed check-in whose details do not say when it was
+    due (an erased or hand-made one) is left for staff, and the urgent alert is raised."""
+    coordinator, _, person_id, young_person = setting
+    db.add(
+        Alert(
+            young_person_id=uuid.UUID(person_id),
+            kind="missed_check_in",
+            summary="Missed",
+            details=details,
+            last_occurred_at=datetime.now(UTC),
+        )
+    )
+    db.commit()
+    response = young_person.post(
+        CHECK_INS, json={"client_ref": "h", "mood": 1, "feeling_safe": True, "needs_help": True}
+    )
+    assert response.status_code == 201
+    kinds = {a["kind"]: a["status"] for a in coordinator.get("/api/v1/alerts").get_json()}
+    assert kinds == {"urgent_help": "open", "missed_check_in": "open"}

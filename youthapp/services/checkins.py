@@ -93,8 +93,12 @@ def _raise_alert(session: Session, check_in: CheckIn, now: datetime) -> Alert | 
 
 
 def _resolve_missed_today(session: Session, actor: User, now: datetime) -> None:
-    """A check-in on the same day (the young person's day) answers a missed one."""
-    today = now.astimezone(ZoneInfo(actor.timezone)).date()
+    """A check-in on the same day (the young person's day) answers a missed one.
+
+    This runs in the transaction of an urgent check-in too, so nothing here may fail it: an
+    alert whose details do not say when the check-in was due is left for staff."""
+    zone = ZoneInfo(actor.timezone)
+    today = now.astimezone(zone).date()
     for alert in session.scalars(
         select(Alert).where(
             Alert.young_person_id == actor.young_person_id,
@@ -102,9 +106,18 @@ def _resolve_missed_today(session: Session, actor: User, now: datetime) -> None:
             Alert.status != "resolved",
         )
     ):
-        due = datetime.fromisoformat(alert.details["due_at"])
-        if due.astimezone(ZoneInfo(actor.timezone)).date() == today:
+        due = _due_at(alert)
+        if due is not None and due.astimezone(zone).date() == today:
             alerts.resolve_by_facts(session, alert, "checked_in_late", now=now)
+
+
+def _due_at(alert: Alert) -> datetime | None:
+    value = (alert.details or {}).get("due_at")
+    try:
+        due = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return due if due is not None and due.tzinfo is not None else None
 
 
 def _alert_details(check_in: CheckIn) -> dict[str, Any]:
