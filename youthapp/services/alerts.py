@@ -257,9 +257,7 @@ def _tell_help_seen(session: Session, alert: Alert, now: datetime) -> None:
     """The young person who asked for help hears that someone has seen it."""
     if alert.kind not in HELP_REQUEST_KINDS:
         return
-    young_person = session.scalar(
-        select(User).where(User.young_person_id == alert.young_person_id, User.is_active.is_(True))
-    )
+    young_person = notifications.account_of(session, alert.young_person_id)
     if young_person is not None:
         notifications.notify(
             session,

@@ -380,11 +380,7 @@ def _refuse_double_booking(session: Session, appointment: Appointment) -> None:
 def tell_young_person(
     session: Session, appointment: Appointment, kind: str, now: datetime
 ) -> None:
-    recipient = session.scalar(
-        select(User).where(
-            User.young_person_id == appointment.young_person_id, User.is_active.is_(True)
-        )
-    )
+    recipient = notifications.account_of(session, appointment.young_person_id)
     if recipient is not None:
         notifications.notify(
             session,

@@ -20,6 +20,7 @@ from youthapp import access
 from youthapp.config import Settings
 from youthapp.errors import NotFound
 from youthapp.models import Appointment, CalendarFeed, User
+from youthapp.services import notifications
 
 HISTORY = timedelta(days=90)
 MODE_WORDS = {"in_person": "Meeting", "phone": "Phone call", "video": "Video call"}
@@ -69,9 +70,7 @@ def render_feed(session: Session, token: str, *, settings: Settings, now: dateti
     ):
         raise NotFound("No such calendar.")
     feed = session.scalar(select(CalendarFeed).where(CalendarFeed.feed_id == feed_id))
-    owner = feed and session.scalar(
-        select(User).where(User.young_person_id == feed.young_person_id, User.is_active.is_(True))
-    )
+    owner = feed and notifications.account_of(session, feed.young_person_id)
     if owner is None:
         raise NotFound("No such calendar.")
     appointments = session.scalars(

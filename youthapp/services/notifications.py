@@ -100,14 +100,20 @@ def notify(session: Session, recipient: User, kind: str, **options: Any) -> Noti
     return notification
 
 
+def account_of(session: Session, young_person_id: uuid.UUID) -> User | None:
+    """The young person's active account: whom to tell (None before they activate, or
+    once the account is closed)."""
+    return session.scalar(
+        select(User).where(User.young_person_id == young_person_id, User.is_active.is_(True))
+    )
+
+
 def notify_young_person_of_plan_change(
     session: Session, young_person_id: uuid.UUID, *, data: dict[str, Any], now: datetime
 ) -> None:
     """Tell the young person their plan changed, folding into an unread notice if there is
     one, so a mentor's ten edits are one message, not ten."""
-    recipient = session.scalar(
-        select(User).where(User.young_person_id == young_person_id, User.is_active.is_(True))
-    )
+    recipient = account_of(session, young_person_id)
     if recipient is None:
         return  # not activated yet: they will see the plan when they are
     unread = session.scalar(
