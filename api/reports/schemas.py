@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.fields import AwareDateTime, StrictSchema
 from youthapp.clock import utcnow
 from youthapp.models import ALERT_KINDS, REFERRAL_STATUSES, REFERRER_TYPES
-from youthapp.services.reports import THRESHOLD
+from youthapp.services.suppression import THRESHOLD
 from youthapp.vocabulary import DOMAINS
 
 FORMATS = ("json", "csv")

@@ -1,24 +1,6 @@
 """Outcome figures for the programme (journey 7): counted only for young people who consent to
-reporting, from a bounded number of aggregate queries, with small numbers suppressed.
-
-Small-number suppression (the rule the report states in every answer, as SUPPRESSION_RULE):
-
-1. Primary: a count of 1 to 4 is never shown; it is published as null with
-   `suppressed: true`. A zero is shown as 0: "nobody" identifies nobody, and UK official
-   statistics (ONS, NHS England) show true zeros beside suppressed 1-4 counts.
-2. Secondary: where the cells of a breakdown add up to a total that is shown (referrals by
-   source, by decision; attended + missed; received + not received; goals by domain; alerts
-   by kind; acknowledged + not), a single hidden cell could be recovered by subtraction, and
-   two hidden cells adding up to less than 5 (1 + 1, say) give themselves away too. So while a
-   breakdown hides exactly one cell, or hidden cells that add up to less than 5, the smallest
-   other non-zero cell is hidden as well (the total, if no such cell were left).
-3. A rate or a median is shown only when every count it is made from is shown (numerator,
-   denominator, and the remainder between them, which is a cell of the same breakdown): it
-   would otherwise let a hidden count be worked back out. A rate of nothing (no appointments
-   recorded, no check-ins expected) is null and not suppressed: there is nothing to hide.
-
-Active caseload by domain is not a breakdown of its total (one young person can have several
-needs), so subtraction recovers nothing there and only the primary rule applies to it.
+reporting, from a bounded number of aggregate queries, with small numbers suppressed by the
+rules in `suppression`.
 """
 
 from __future__ import annotations
@@ -50,17 +32,20 @@ from youthapp.models import (
     User,
     YoungPerson,
 )
+from youthapp.services import suppression
+from youthapp.services.suppression import (
+    Cell,
+    Count,
+    Measure,
+    cells,
+    median,
+    protect,
+    publish,
+    rate,
+)
 from youthapp.vocabulary import DOMAINS
 
-THRESHOLD = 5
 DEFAULT_PERIOD = timedelta(days=90)
-SUPPRESSION_RULE = (
-    "Counts of 1 to 4 are not shown (null, suppressed: true); zeros are shown. Where the "
-    "cells of a breakdown add up to a shown total, and one cell is hidden, or hidden cells "
-    "add up to less than 5, the next smallest non-zero cell is hidden too, so that no hidden "
-    "count can be worked out by subtraction. A rate or median is shown only when every count "
-    "it is made from is shown, and a median only when it is taken over 5 or more alerts."
-)
 POPULATION = (
     "Young people who consent to reporting and whose records have not been erased. Referrals "
     "never accepted have no young person record to ask: they are counted anonymously, by "
@@ -70,22 +55,6 @@ POPULATION = (
 CSV_SUPPRESSED = "[c]"  # confidential
 CSV_NOT_APPLICABLE = "[z]"  # nothing to measure (a rate with no denominator)
 APPOINTMENT_OUTCOMES = ("attended", "missed")
-
-
-@dataclass(frozen=True)
-class Count:
-    """A published count: the number, or null when suppressed."""
-
-    value: int | None
-    suppressed: bool
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A published rate or median: null when suppressed or when there is nothing to measure."""
-
-    value: float | None
-    suppressed: bool
 
 
 @dataclass(frozen=True)
@@ -134,8 +103,8 @@ class AlertFigures:
 
 @dataclass(frozen=True)
 class Suppression:
-    threshold: int = THRESHOLD
-    rule: str = SUPPRESSION_RULE
+    threshold: int = suppression.THRESHOLD
+    rule: str = suppression.RULE
 
 
 @dataclass(frozen=True)
@@ -277,14 +246,14 @@ def _referrals(session: Session, since: datetime, until: datetime) -> ReferralFi
         .where(Referral.created_at >= since, Referral.created_at < until, _counted_referral())
         .group_by(Referral.referrer_type, Referral.status)
     ).all()
-    by_source = _cells(REFERRER_TYPES, ((source, n) for source, status, n in rows))
-    by_decision = _cells(
+    by_source = cells(REFERRER_TYPES, ((source, n) for source, status, n in rows))
+    by_decision = cells(
         REFERRAL_STATUSES,
         ((status, n) for source, status, n in rows if source in REFERRER_TYPES),
     )
-    total = _Cell(sum(cell.raw for cell in by_source.values()))
-    _protect(total, by_source.values(), by_decision.values())
-    return ReferralFigures(total.publish(), _publish(by_source), _publish(by_decision))
+    total = Cell(sum(cell.raw for cell in by_source.values()))
+    protect(total, by_source.values(), by_decision.values())
+    return ReferralFigures(total.publish(), publish(by_source), publish(by_decision))
 
 
 def _young_people(
@@ -305,15 +274,15 @@ def _young_people(
         .where(YoungPerson.status == "active", *_counted())
         .group_by(need.c.value)
     ).all()
-    enrolments, caseload = _Cell(enrolled), _Cell(active)
-    by_domain = _cells(DOMAINS, by_need)
+    enrolments, caseload = Cell(enrolled), Cell(active)
+    by_domain = cells(DOMAINS, by_need)
     # Needs overlap (one person, several domains), so no cell follows from the total: the
     # primary rule is enough here.
-    _protect(enrolments)
-    _protect(caseload)
+    protect(enrolments)
+    protect(caseload)
     for cell in by_domain.values():
-        _protect(cell)
-    return enrolments.publish(), CaseloadFigures(caseload.publish(), _publish(by_domain))
+        protect(cell)
+    return enrolments.publish(), CaseloadFigures(caseload.publish(), publish(by_domain))
 
 
 def _attendance(session: Session, since: datetime, until: datetime) -> AttendanceFigures:
@@ -329,14 +298,14 @@ def _attendance(session: Session, since: datetime, until: datetime) -> Attendanc
         )
         .group_by(Appointment.status)
     ).all()
-    outcome = _cells(APPOINTMENT_OUTCOMES, rows)
-    recorded = _Cell(sum(cell.raw for cell in outcome.values()))
-    _protect(recorded, outcome.values())
+    outcome = cells(APPOINTMENT_OUTCOMES, rows)
+    recorded = Cell(sum(cell.raw for cell in outcome.values()))
+    protect(recorded, outcome.values())
     return AttendanceFigures(
         attended=outcome["attended"].publish(),
         missed=outcome["missed"].publish(),
         recorded=recorded.publish(),
-        rate=_rate(outcome["attended"], recorded),
+        rate=rate(outcome["attended"], recorded),
     )
 
 
@@ -384,17 +353,17 @@ def _check_ins(session: Session, since: datetime, until: datetime) -> CheckInFig
         expected = expected_check_ins(days, local_time, zone, max(since, effective_from), until)
         expected_total += expected
         received_total += min(count, expected)
-    expected_cell = _Cell(expected_total)
+    expected_cell = Cell(expected_total)
     parts = {
-        "received": _Cell(received_total),
-        "not_received": _Cell(expected_total - received_total),
+        "received": Cell(received_total),
+        "not_received": Cell(expected_total - received_total),
     }
-    _protect(expected_cell, parts.values())
+    protect(expected_cell, parts.values())
     return CheckInFigures(
         expected=expected_cell.publish(),
         received=parts["received"].publish(),
         not_received=parts["not_received"].publish(),
-        rate=_rate(parts["received"], expected_cell),
+        rate=rate(parts["received"], expected_cell),
     )
 
 
@@ -412,10 +381,10 @@ def _goals(session: Session, since: datetime, until: datetime) -> GoalFigures:
         )
         .group_by(Goal.domain)
     ).all()
-    by_domain = _cells(DOMAINS, rows)
-    total = _Cell(sum(cell.raw for cell in by_domain.values()))
-    _protect(total, by_domain.values())
-    return GoalFigures(total.publish(), _publish(by_domain))
+    by_domain = cells(DOMAINS, rows)
+    total = Cell(sum(cell.raw for cell in by_domain.values()))
+    protect(total, by_domain.values())
+    return GoalFigures(total.publish(), publish(by_domain))
 
 
 def _alerts(session: Session, since: datetime, until: datetime, dialect: str) -> AlertFigures:
@@ -432,21 +401,18 @@ def _alerts(session: Session, since: datetime, until: datetime, dialect: str) ->
         .where(*about_counted)
         .group_by(Alert.kind)
     ).all()
-    by_kind = _cells(ALERT_KINDS, ((kind, n) for kind, n, _ in rows))
+    by_kind = cells(ALERT_KINDS, ((kind, n) for kind, n, _ in rows))
     raised = sum(n for _, n, _ in rows)
     acknowledged_count = sum(n for _, _, n in rows)
-    total = _Cell(raised)
+    total = Cell(raised)
     acknowledgement = {
-        "acknowledged": _Cell(acknowledged_count),
-        "not_acknowledged": _Cell(raised - acknowledged_count),
+        "acknowledged": Cell(acknowledged_count),
+        "not_acknowledged": Cell(raised - acknowledged_count),
     }
-    _protect(total, by_kind.values(), acknowledgement.values())
+    protect(total, by_kind.values(), acknowledgement.values())
     acknowledged = acknowledgement["acknowledged"]
-    if acknowledged.raw == 0:
-        median = Measure(None, suppressed=False)
-    elif acknowledged.suppressed or acknowledged.raw < THRESHOLD:
-        median = Measure(None, suppressed=True)
-    else:
+
+    def median_minutes() -> float:
         minutes = _minutes_between(Alert.created_at, Alert.acknowledged_at, dialect).label("m")
         n = acknowledged.raw
         middle = session.scalars(
@@ -457,13 +423,14 @@ def _alerts(session: Session, since: datetime, until: datetime, dialect: str) ->
             .offset((n - 1) // 2)
             .limit(2 - n % 2)
         ).all()
-        median = Measure(round(sum(float(m) for m in middle) / len(middle), 1), suppressed=False)
+        return sum(float(m) for m in middle) / len(middle)
+
     return AlertFigures(
         total=total.publish(),
-        by_kind=_publish(by_kind),
+        by_kind=publish(by_kind),
         acknowledged=acknowledged.publish(),
         not_acknowledged=acknowledgement["not_acknowledged"].publish(),
-        median_minutes_to_acknowledge=median,
+        median_minutes_to_acknowledge=median(acknowledged, median_minutes),
     )
 
 
@@ -510,65 +477,6 @@ def _weekdays_between(first: date, last: date, wanted: set[int]) -> int:
     return weeks * len(wanted) + sum((first.weekday() + i) % 7 in wanted for i in range(rest))
 
 
-# --- Suppression ----------------------------------------------------------------------------
-
-
-@dataclass
-class _Cell:
-    """A count while the report is being made: its true value, and whether it will be hidden."""
-
-    raw: int
-    suppressed: bool = False
-
-    def publish(self) -> Count:
-        return Count(None, True) if self.suppressed else Count(self.raw, False)
-
-
-def _cells(keys: Sequence[str], rows: Iterable[tuple[str, int]]) -> dict[str, _Cell]:
-    """One cell per key of the vocabulary, zero where no row has it (others are ignored)."""
-    counts = dict.fromkeys(keys, 0)
-    for key, n in rows:
-        if key in counts:
-            counts[key] += n
-    return {key: _Cell(n) for key, n in counts.items()}
-
-
-def _small(cell: _Cell) -> bool:
-    return 0 < cell.raw < THRESHOLD
-
-
-def _protect(total: _Cell, *breakdowns: Iterable[_Cell]) -> None:
-    """Suppress the total and the cells of breakdowns that add up to it (rules 1 and 2)."""
-    breakdowns = tuple(list(cells) for cells in breakdowns)
-    for cell in (total, *(cell for cells in breakdowns for cell in cells)):
-        cell.suppressed = cell.suppressed or _small(cell)
-    for cells in breakdowns:
-        while not total.suppressed:
-            hidden = [cell for cell in cells if cell.suppressed]
-            if not hidden or (len(hidden) > 1 and sum(c.raw for c in hidden) >= THRESHOLD):
-                break
-            shown = [cell for cell in cells if not cell.suppressed and cell.raw > 0]
-            if not shown:
-                # Cannot happen when the cells add up to the total (the hidden ones would be
-                # all of it, and so small themselves); hiding the total is the safe side.
-                total.suppressed = True
-                break
-            min(shown, key=lambda cell: cell.raw).suppressed = True
-
-
-def _rate(numerator: _Cell, denominator: _Cell) -> Measure:
-    """numerator / denominator as a fraction (0 to 1), shown only if both are (rule 3)."""
-    if numerator.suppressed or denominator.suppressed:
-        return Measure(None, suppressed=True)
-    if denominator.raw == 0:
-        return Measure(None, suppressed=False)
-    return Measure(round(numerator.raw / denominator.raw, 3), suppressed=False)
-
-
-def _publish(cells: Mapping[str, _Cell]) -> dict[str, Count]:
-    return {key: cell.publish() for key, cell in cells.items()}
-
-
 # --- Plumbing -------------------------------------------------------------------------------
 
 
@@ -591,8 +499,8 @@ def _before(moment: datetime, period: timedelta) -> datetime:
     return moment - period if moment - earliest > period else earliest
 
 
-def _each(figure: str, cells: Mapping[str, Count]) -> Iterator[tuple[str, str, Count]]:
-    for breakdown, count in cells.items():
+def _each(figure: str, counts: Mapping[str, Count]) -> Iterator[tuple[str, str, Count]]:
+    for breakdown, count in counts.items():
         yield figure, breakdown, count
 
 
