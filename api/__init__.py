@@ -122,6 +122,7 @@ def _register_blueprints(api: Api) -> None:
     from api.privacy.routes import blp as privacy_blp
     from api.referrals.routes import blp as referrals_blp
     from api.reports.routes import blp as reports_blp
+    from api.teams.routes import blp as teams_blp
     from api.users.routes import blp as users_blp
 
     for blueprint in (
@@ -129,6 +130,7 @@ def _register_blueprints(api: Api) -> None:
         content_blp,
         auth_blp,
         users_blp,
+        teams_blp,
         referrals_blp,
         people_blp,
         plans_blp,

@@ -119,7 +119,7 @@ class Blueprint(flask_smorest.Blueprint):
             @wraps(func)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
                 user = authenticate_request()
-                if roles and user.role not in roles:
+                if roles and not access.role_may(user.role, roles, request.method):
                     raise Forbidden()
                 _refuse_after_exit(user)
                 if keyed and (replay := idempotency.claim_or_replay(user)) is not None:

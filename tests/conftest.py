@@ -19,9 +19,10 @@ from sqlalchemy import event, text
 from api import create_app
 from scheduler.jobs import SchedulerContext
 from youthapp import migrations
+from youthapp.clock import utcnow
 from youthapp.config import settings_for_tests
 from youthapp.db import Base, make_engine, make_session_factory
-from youthapp.models import User
+from youthapp.models import DEFAULT_TEAM_ID, DEFAULT_TEAM_NAME, Team, User
 from youthapp.notify.senders import RecordingSender
 from youthapp.services import accounts
 
@@ -75,6 +76,17 @@ def _empty_tables(app: Flask) -> Iterator[None]:
     with engine.begin() as connection:
         for table in tables:
             connection.execute(table.delete())
+        restore_default_team(connection)
+
+
+def restore_default_team(connection) -> None:
+    """The default team, as the migration makes it: every test starts in a programme that
+    never made teams."""
+    connection.execute(
+        Team.__table__.insert().values(
+            id=DEFAULT_TEAM_ID, name=DEFAULT_TEAM_NAME, created_at=utcnow(), updated_at=utcnow()
+        )
+    )
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, true
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select, true
+from sqlalchemy.orm import aliased, selectinload
 
 from youthapp.errors import Forbidden
 from youthapp.models import (
@@ -22,12 +22,14 @@ from youthapp.models import (
     Appointment,
     Assignment,
     Referral,
+    TeamMember,
     User,
     YoungPerson,
 )
 
 ADMIN = "admin"
 COORDINATOR = "coordinator"
+LEAD = "lead"
 MENTOR = "mentor"
 REFERRER = "referrer"
 YOUNG_PERSON = "young_person"
@@ -36,21 +38,31 @@ YOUNG_PERSON = "young_person"
 # Who may reach the routes about a young person's case at all (their record, plan, goals,
 # steps, appointments, alerts). Referrers and admins never may: 403 whatever the id. A young
 # person passes this gate and finds only their own goals, steps and appointments; staff
-# records about them are 404, like any record outside their scope.
+# records about them are 404, like any record outside their scope. A lead reads (role_may).
 CASE_ROUTE_ROLES = (COORDINATOR, MENTOR, YOUNG_PERSON)
 
 
 # Staff who read case content: an admin who makes one of these accounts, or resets its
 # password, can reach that content through it.
-CASE_READING_ROLES = (COORDINATOR, MENTOR)
+CASE_READING_ROLES = (COORDINATOR, LEAD, MENTOR)
+
+_READS = ("GET", "HEAD")
+
+
+def role_may(role: str, roles: Collection[str], method: str) -> bool:
+    """The role gate of a route open to `roles`: a lead (the programme lead) reads whatever a
+    coordinator reads, in every team, and changes nothing (403)."""
+    if role == LEAD:
+        return COORDINATOR in roles and method in _READS
+    return role in roles
 
 
 def gives_case_access(role: str, *, created: bool) -> bool:
     """Whether an admin's act on an account of `role` hands out case access: making a
-    coordinator (who sees every case at once), or resetting a coordinator's or a mentor's
-    password. (A new mentor sees nothing until a coordinator assigns them.)"""
+    coordinator or a lead (who see whole teams at once), or resetting the password of anyone
+    who reads cases. (A new mentor sees nothing until a coordinator assigns them.)"""
     if created:
-        return role == COORDINATOR
+        return role in (COORDINATOR, LEAD)
     return role in CASE_READING_ROLES
 
 
@@ -120,16 +132,61 @@ def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[tuple[uu
 
 
 def staff_in_scope(young_person_id: uuid.UUID) -> Select[tuple[User]]:
-    """Everyone on staff who may see, and so is told of, this young person: the active
-    coordinators, and the active mentors actively assigned whose specialty the young person
-    consents to share with. The one rule for every alert, all-clear, plan review and
-    notification to staff about a young person, as for every read (staff_scope)."""
+    """The staff who work the young person's case, and so are told of it: the active
+    coordinators of the young person's team, and the active mentors actively assigned whose
+    specialty the young person consents to share with. The one rule for every alert (but an
+    urgent one, urgent_alert_recipients), plan review and message to staff about a young
+    person, as for every read (staff_scope)."""
     return (
         select(User)
         .where(
             User.is_active.is_(True),
             or_(
-                User.role == COORDINATOR,
+                _coordinator_of(_team_of(young_person_id)),
+                and_(User.role == MENTOR, User.id.in_(_consenting_mentor_ids(young_person_id))),
+            ),
+        )
+        .order_by(User.id)
+    )
+
+
+def urgent_alert_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+    """Who is told of an urgent alert: the mentors in scope, and the coordinators of the
+    young person's team who are on duty, or all of the team's coordinators when none is."""
+    team = _team_of(young_person_id)
+    on_duty = (
+        select(TeamMember.user_id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(
+            TeamMember.team_id == team,
+            User.role == COORDINATOR,
+            User.is_active.is_(True),
+            User.on_duty.is_(True),
+        )
+    )
+    return (
+        select(User)
+        .where(
+            User.is_active.is_(True),
+            or_(
+                and_(_coordinator_of(team), or_(User.on_duty.is_(True), ~exists(on_duty))),
+                and_(User.role == MENTOR, User.id.in_(_consenting_mentor_ids(young_person_id))),
+            ),
+        )
+        .order_by(User.id)
+    )
+
+
+def staff_who_may_know(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+    """Everyone on staff who may still hear of the young person (an all-clear, say): the
+    staff in scope and the leads."""
+    return (
+        select(User)
+        .where(
+            User.is_active.is_(True),
+            or_(
+                User.role == LEAD,
+                _coordinator_of(_team_of(young_person_id)),
                 and_(User.role == MENTOR, User.id.in_(_consenting_mentor_ids(young_person_id))),
             ),
         )
@@ -150,18 +207,47 @@ def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[tuple[uuid.UUID
 
 
 def escalation_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
-    """Who is told that an urgent alert about the young person went unacknowledged: every
-    active coordinator (mentors were told of the alert itself)."""
-    return _active_coordinators()
+    """Who is told that an urgent alert about the young person went unacknowledged (the
+    second tier): every active coordinator of the young person's team, on duty or not, and
+    every lead (mentors were told of the alert itself)."""
+    return (
+        select(User)
+        .where(
+            User.is_active.is_(True),
+            or_(User.role == LEAD, _coordinator_of(_team_of(young_person_id))),
+        )
+        .order_by(User.id)
+    )
 
 
-def told_of_new_referrals() -> Select[tuple[User]]:
-    """Who triages a new referral: every active coordinator."""
-    return _active_coordinators()
+def told_of_new_referrals(team_id: uuid.UUID) -> Select[tuple[User]]:
+    """Who triages a new referral: the active coordinators of its borough's team."""
+    return _team_coordinators(team_id)
 
 
-def _active_coordinators() -> Select[tuple[User]]:
-    return select(User).where(User.is_active.is_(True), User.role == COORDINATOR).order_by(User.id)
+def told_of_transfer(team_id: uuid.UUID) -> Select[tuple[User]]:
+    """Who hears that a case moved to their team: its active coordinators."""
+    return _team_coordinators(team_id)
+
+
+def _team_coordinators(team_id: uuid.UUID) -> Select[tuple[User]]:
+    return select(User).where(User.is_active.is_(True), _coordinator_of(team_id)).order_by(User.id)
+
+
+def _team_of(young_person_id: uuid.UUID) -> ColumnElement[uuid.UUID]:
+    return select(YoungPerson.team_id).where(YoungPerson.id == young_person_id).scalar_subquery()
+
+
+def _coordinator_of(team: ColumnElement[uuid.UUID] | uuid.UUID) -> ColumnElement[bool]:
+    """The user (in the query) is a coordinator in `team`."""
+    return and_(
+        User.role == COORDINATOR,
+        User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team)),
+    )
+
+
+def _my_teams(actor: User) -> Select[tuple[uuid.UUID]]:
+    return select(TeamMember.team_id).where(TeamMember.user_id == actor.id)
 
 
 # Messages the scheduler sends a young person of its own accord (not a person's act):
@@ -207,15 +293,24 @@ def open_after_exit(method: str, path: str) -> bool:
 def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
     """Whether `actor` may see, as staff, the young person whose id is `young_person_id`.
 
-    Coordinators see everyone; a mentor sees those actively assigned to them. Referrers
+    A coordinator sees the young people of their teams; a lead sees everyone (reading
+    only); a mentor sees those actively assigned to them, whatever their team. Referrers
     and admins see no young person's record, and young people reach their own only
     through `/me`, in views without staff-only fields, so to them these are not found.
     """
     if actor.role == COORDINATOR:
+        return young_person_id.in_(
+            select(YoungPerson.id).where(YoungPerson.team_id.in_(_my_teams(actor)))
+        )
+    if actor.role == LEAD:
         return true()
     if actor.role == MENTOR:
         return actively_assigned(actor.id, young_person_id)
     return false()
+
+
+def _in_my_teams(actor: User, team_id: ColumnElement) -> ColumnElement[bool]:
+    return team_id.in_(_my_teams(actor))
 
 
 def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
@@ -229,17 +324,21 @@ def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnEle
 
 
 def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
-    return select(YoungPerson).where(
-        staff_scope(actor, YoungPerson.id), YoungPerson.erased_at.is_(None)
+    # A coordinator's scope straight on the team column: an index walk of their teams.
+    scope = (
+        _in_my_teams(actor, YoungPerson.team_id)
+        if actor.role == COORDINATOR
+        else staff_scope(actor, YoungPerson.id)
     )
+    return select(YoungPerson).where(scope, YoungPerson.erased_at.is_(None))
 
 
 def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:
-    """Coordinators see all; a mentor sees their own appointments with young people still
-    assigned to them; a young person sees their own."""
+    """Coordinators see their teams' and leads everyone's; a mentor sees their own
+    appointments with young people still assigned to them; a young person sees their own."""
     query = select(Appointment)
-    if actor.role == COORDINATOR:
-        return query
+    if actor.role in (COORDINATOR, LEAD):
+        return query.where(staff_scope(actor, Appointment.young_person_id))
     if actor.role == MENTOR:
         return query.where(
             Appointment.mentor_id == actor.id,
@@ -251,14 +350,17 @@ def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:
 
 
 def alerts_visible_to(actor: User) -> Select[tuple[Alert]]:
-    """Alerts are for staff: coordinators see all, mentors those about their young people."""
+    """Alerts are for staff: about the young people in their scope."""
     return select(Alert).where(staff_scope(actor, Alert.young_person_id))
 
 
 def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:
-    """Coordinators see every referral; a referrer sees their own; nobody else any."""
+    """Coordinators see the referrals of their teams, a lead every referral, a referrer
+    their own; nobody else any."""
     query = select(Referral)
     if actor.role == COORDINATOR:
+        return query.where(_in_my_teams(actor, Referral.team_id))
+    if actor.role == LEAD:
         return query
     if actor.role == REFERRER:
         return query.where(Referral.referrer_id == actor.id)
@@ -267,7 +369,7 @@ def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:
 
 def staff_accounts_visible_to(actor: User) -> Select[tuple[User]]:
     """Staff accounts are managed by admins only; young people's accounts are never listed."""
-    query = select(User).where(User.role != YOUNG_PERSON)
+    query = select(User).where(User.role != YOUNG_PERSON).options(selectinload(User.memberships))
     if actor.role != ADMIN:
         return query.where(false())
     return query

@@ -35,8 +35,8 @@ _STATUS_ONLY = ReferralStatusSchema()
 
 
 def shown_to(actor: User, referral: Referral) -> Referral | Redacted:
-    """A referrer follows only the status of their referral; a coordinator reads it all."""
-    return referral if actor.role == COORDINATOR else Redacted(referral, _STATUS_ONLY)
+    """A referrer follows only the status of their referral; a coordinator or lead reads it all."""
+    return Redacted(referral, _STATUS_ONLY) if actor.role == REFERRER else referral
 
 
 @blp.route("")
@@ -75,7 +75,7 @@ class ReferralById(MethodView):
         status fields only."""
         actor = current_user()
         referral = referrals.get_referral(db_session(), actor, referral_id)
-        if actor.role != COORDINATOR:
+        if actor.role == REFERRER:
             return shown_to(actor, referral)
         return Extended(
             referral, possible_duplicates=referrals.possible_duplicates(db_session(), referral)

@@ -35,6 +35,12 @@ class UserSchema(Schema):
             "second admin approves it (POST /users/{user_id}/approve)"
         },
     )
+    team_ids = fields.List(
+        fields.UUID(),
+        required=True,
+        metadata={"description": "The teams of a coordinator or mentor (none for other roles)"},
+    )
+    on_duty = fields.Boolean(required=True)
     created_at = AwareDateTime(required=True)
     updated_at = AwareDateTime(required=True)
 
@@ -59,6 +65,13 @@ class UserCreateSchema(StrictSchema):
         min_length=1,
         allow_none=True,
         metadata={"description": "Required for referrers, refused otherwise"},
+    )
+    team_ids = fields.List(
+        fields.UUID(),
+        validate=validate.Length(min=1, max=50),
+        metadata={
+            "description": "Coordinators and mentors only; without it they join the default team"
+        },
     )
 
 

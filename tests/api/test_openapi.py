@@ -17,6 +17,7 @@ BEARER = [{"bearerAuth": []}]
 # API.md, "IDs": path parameters are named after their resource.
 RESOURCE_PARAMETERS = {
     "young_person_id",
+    "team_id",
     "referral_id",
     "assignment_id",
     "goal_id",

@@ -44,9 +44,23 @@ from youthapp.models.plans import (
     SupportPlan,
 )
 from youthapp.models.referrals import REFERRAL_STATUSES, Referral
+from youthapp.models.teams import (
+    DEFAULT_TEAM_ID,
+    DEFAULT_TEAM_NAME,
+    TEAM_ROLES,
+    Team,
+    TeamBorough,
+    TeamMember,
+)
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "DEFAULT_TEAM_ID",
+    "DEFAULT_TEAM_NAME",
+    "TEAM_ROLES",
+    "Team",
+    "TeamBorough",
+    "TeamMember",
     "IdempotencyKey",
     "DELIVERY_STATUSES",
     "PLATFORMS",

@@ -26,6 +26,7 @@ NOTIFICATION_KINDS = (
     "referral_submitted",
     "referral_decided",
     "account_change",
+    "case_transferred",
 )
 
 

@@ -32,6 +32,8 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
     match_key: Mapped[str] = mapped_column(String(202))
     date_of_birth: Mapped[date]
     borough: Mapped[str] = mapped_column(String(40))
+    # The team of the borough (services.teams.team_for_borough): whose coordinators see it.
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -120,6 +122,9 @@ class StatusChange(IdMixin, Base):
     young_person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("young_people.id"))
     status: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(String(500))
+    # A transfer (reason "transfer") keeps the status and moves the case between teams.
+    from_team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
+    to_team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"))
     changed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime]
 

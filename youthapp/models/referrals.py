@@ -31,6 +31,8 @@ class Referral(IdMixin, TimestampMixin, Base):
     match_key: Mapped[str] = mapped_column(String(202))
     date_of_birth: Mapped[date]
     borough: Mapped[str] = mapped_column(String(40))
+    # The team of the borough (services.teams.team_for_borough): whose coordinators see it.
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
     needs: Mapped[list[str]] = mapped_column(JSON)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import ForeignKey, String, Time
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, Time, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from youthapp.clock import DEFAULT_ZONE
 from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 
-ROLES = ("young_person", "mentor", "coordinator", "referrer", "admin")
-STAFF_ROLES = ("mentor", "coordinator", "referrer", "admin")
+if TYPE_CHECKING:
+    from youthapp.models.teams import TeamMember
+
+ROLES = ("young_person", "mentor", "coordinator", "lead", "referrer", "admin")
+STAFF_ROLES = ("mentor", "coordinator", "lead", "referrer", "admin")
 MENTOR_SPECIALTIES = ("mental_health", "substance_misuse", "housing", "employment")
 REFERRER_TYPES = ("teacher", "police_officer", "care_worker", "probation_officer")
 
@@ -52,6 +55,9 @@ class User(IdMixin, TimestampMixin, Base):
     referrer_type: Mapped[str | None] = mapped_column(String(30))
     organisation: Mapped[str | None] = mapped_column(String(200))
     last_login_at: Mapped[datetime | None]
+    # A coordinator on duty takes their teams' urgent alerts (PUT /me/duty).
+    on_duty: Mapped[bool] = mapped_column(default=False, server_default=false())
+    on_duty_since: Mapped[datetime | None]
     # Under ADMIN_CASE_ACCESS=two_person: set while an account that can read case content
     # (made, or its password reset, by an admin) waits for a second admin's approval.
     awaiting_approval_since: Mapped[datetime | None]
@@ -70,9 +76,18 @@ class User(IdMixin, TimestampMixin, Base):
     language: Mapped[str] = mapped_column(String(35), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
 
+    # A coordinator's or mentor's teams (services.teams.join); loaded only where asked for.
+    memberships: Mapped[list[TeamMember]] = relationship(
+        lazy="raise", order_by="TeamMember.team_id", viewonly=True
+    )
+
     # Not a column: for a young person's account, the status of their case (active, paused,
     # exited), read with the user when a request is authenticated (services.auth).
     case_status: ClassVar[str | None] = None
+
+    @property
+    def team_ids(self) -> list[uuid.UUID]:
+        return [membership.team_id for membership in self.memberships]
 
     @property
     def preferences(self) -> Preferences:

@@ -15,7 +15,7 @@ from youthapp import access, audit
 from youthapp.clock import DEFAULT_ZONE, utcnow
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, STAFF_ROLES, User
-from youthapp.services import auth, notifications, throttle
+from youthapp.services import auth, notifications, teams, throttle
 from youthapp.services.passwords import PasswordHashing, password_problems
 from youthapp.vocabulary import normalise_email
 
@@ -90,6 +90,7 @@ def create_staff_user(
     )
     session.add(user)
     session.flush()
+    teams.join(session, user, data.get("team_ids"), now=now or utcnow())
     audit.record(session, actor, "user.created", subject=("user", user.id), details={"role": role})
     if actor is not None and access.gives_case_access(role, created=True):
         _case_access_given(
@@ -113,9 +114,7 @@ def _case_access_given(
         now=now,
     )
     what = (
-        f"created a {user.role} account"
-        if act == "created"
-        else f"reset a {user.role}'s password"
+        f"created a {user.role} account" if act == "created" else f"reset a {user.role}'s password"
     )
     for other in session.scalars(access.told_of_case_access(admin)):
         notifications.notify(

@@ -101,11 +101,12 @@ def raise_alert(
 
 def _notify_staff(session: Session, alert: Alert, now: datetime) -> None:
     alert.last_notified_at = now
-    recipients = (
-        access.escalation_recipients(alert.young_person_id)
-        if alert.kind == ESCALATION
-        else access.staff_in_scope(alert.young_person_id)
-    )
+    if alert.kind == ESCALATION:
+        recipients = access.escalation_recipients(alert.young_person_id)
+    elif alert.urgent:
+        recipients = access.urgent_alert_recipients(alert.young_person_id)
+    else:
+        recipients = access.staff_in_scope(alert.young_person_id)
     _tell(session, recipients, alert, now)
 
 
@@ -143,7 +144,7 @@ def all_clear(session: Session, alert_id: uuid.UUID, *, now: datetime) -> None:
         Notification.kind == "alert",
         Notification.subject_id.in_([closed.id for closed in (alert, *escalations)]),
     )
-    in_scope = access.staff_in_scope(alert.young_person_id).where(User.id.in_(told))
+    in_scope = access.staff_who_may_know(alert.young_person_id).where(User.id.in_(told))
     _tell(session, in_scope, alert, now, all_clear=True)
 
 

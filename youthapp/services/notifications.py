@@ -36,6 +36,7 @@ WORDING: dict[str, tuple[str, str]] = {
     "help_seen": ("We've seen it", "Someone from your team has seen your request and is on it."),
     "referral_submitted": ("New referral", "A new referral is waiting to be triaged."),
     "referral_decided": ("Referral decided", "A referral you made has been {status}."),
+    "case_transferred": ("Case transferred", "A young person's case has moved to your team."),
     "case_access_given": ("Account change", "An admin {what}. Check that it was expected."),
     "password_reset_by_admin": (
         "Your password was reset",

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from youthapp import access, audit
 from youthapp.errors import Conflict, InvalidInput, NotFound
 from youthapp.models import Assignment, User, YoungPerson
-from youthapp.services import status
+from youthapp.services import status, teams
 from youthapp.vocabulary import canonical_borough, normalise_email
 
 _LIVE_MENTORS = selectinload(
@@ -115,6 +115,8 @@ def update_young_person(
     changed = [name for name, value in changes.items() if getattr(young_person, name) != value]
     for name in changed:
         setattr(young_person, name, changes[name])
+    if "borough" in changed:
+        teams.transfer(session, actor, young_person, now=now)
     if new_status is not None and status.change_status(
         session, actor, young_person, new_status, reason=reason, now=now
     ):

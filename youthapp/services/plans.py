@@ -126,9 +126,7 @@ def _apply(record: Any, changes: Mapping[str, Any], fields: tuple[str, ...]) -> 
 # --- reading ----------------------------------------------------------------------------------
 
 
-def audit_staff_plan_read(
-    session: Session, actor: User, young_person_id: uuid.UUID
-) -> uuid.UUID:
+def audit_staff_plan_read(session: Session, actor: User, young_person_id: uuid.UUID) -> uuid.UUID:
     """Check that staff `actor` may see the young person's plan; audit the read."""
     young_person = people.read_record(session, actor, young_person_id, "plan")
     return young_person.id

@@ -70,6 +70,8 @@ EXPORT_COVERAGE: dict[str, str] = {
     "alerts": "help_requests",
     "idempotency_keys": "not exported: a copy of answers already in this export, kept a day",
     "refresh_tokens": "not exported: secrets; the sign-ins they belong to are",
+    "team_members": "not exported: staff belong to teams, young people never do (their "
+    "team is the borough's, in young_person)",
 }
 STAFF_ONLY_HISTORY_FIELDS = frozenset({"staff_notes"})
 

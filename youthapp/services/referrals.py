@@ -15,7 +15,7 @@ from youthapp import access, audit
 from youthapp.config import Settings
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Referral, User, YoungPerson
-from youthapp.services import activation, notifications, people
+from youthapp.services import activation, notifications, people, teams
 from youthapp.services import status as status_service
 from youthapp.vocabulary import DOMAINS, canonical_borough, name_match_key, normalise_email
 
@@ -56,6 +56,7 @@ def submit_referral(
         match_key=name_match_key(data["first_name"], data["last_name"]),
         date_of_birth=data["date_of_birth"],
         borough=borough,
+        team_id=teams.team_for_borough(session, borough),
         phone=data.get("phone"),
         email=normalise_email(data.get("email") or "") or None,
         needs=needs,
@@ -69,7 +70,7 @@ def submit_referral(
     session.add(referral)
     session.flush()
     audit.record(session, actor, "referral.submitted", subject=("referral", referral.id), now=now)
-    for coordinator in session.scalars(access.told_of_new_referrals()):
+    for coordinator in session.scalars(access.told_of_new_referrals(referral.team_id)):
         notifications.notify(
             session,
             coordinator,
@@ -219,6 +220,7 @@ def decide_referral(
         match_key=referral.match_key,
         date_of_birth=referral.date_of_birth,
         borough=referral.borough,
+        team_id=referral.team_id,
         phone=referral.phone,
         email=referral.email,
         needs=list(referral.needs),
@@ -256,6 +258,7 @@ def _join_record(
     """The same young person referred again: the referral joins their record, which is
     opened again if they had left. A code is issued only if they never activated."""
     referral.young_person_id = young_person.id
+    referral.team_id = young_person.team_id
     young_person.needs = list(dict.fromkeys([*young_person.needs, *referral.needs]))
     young_person.updated_at = now
     status_service.change_status(

@@ -55,9 +55,7 @@ def _insert_in_batches(session: Session, rows: Iterable[dict[str, Any]]) -> int:
     return sum(outbox.insert_new(session, batch) for batch in _batches(rows))
 
 
-def appointment_reminders(
-    session: Session, *, now: datetime, offsets: Sequence[timedelta]
-) -> int:
+def appointment_reminders(session: Session, *, now: datetime, offsets: Sequence[timedelta]) -> int:
     """Remind young people of appointments (by default 24 hours and 1 hour before).
 
     Only the nearest reminder that is due is sent (a scheduler back from a day down does

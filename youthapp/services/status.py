@@ -46,8 +46,11 @@ def record(
     reason: str | None,
     by: User | None,
     now: datetime,
+    from_team_id: uuid.UUID | None = None,
+    to_team_id: uuid.UUID | None = None,
 ) -> None:
-    """Add a line to the status history (enrolment, and every change after it)."""
+    """Add a line to the status history (enrolment, every change after it, and each transfer
+    between teams, which keeps the status)."""
     session.add(
         StatusChange(
             young_person_id=young_person.id,
@@ -55,6 +58,8 @@ def record(
             reason=reason,
             changed_by_id=by.id if by else None,
             changed_at=now,
+            from_team_id=from_team_id,
+            to_team_id=to_team_id,
         )
     )
 
