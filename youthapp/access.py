@@ -12,7 +12,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, Select, and_, false, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from youthapp.errors import Forbidden
@@ -54,7 +64,7 @@ def gives_case_access(role: str, *, created: bool) -> bool:
     return role in CASE_READING_ROLES
 
 
-def told_of_case_access(admin: User) -> Select[tuple[User]]:
+def told_of_case_access(admin: User) -> Select[User]:
     """Who hears that an admin handed out case access: every other active admin."""
     return (
         select(User)
@@ -80,7 +90,7 @@ _CONSENTED = or_(
 
 
 def actively_assigned(
-    mentor_id: uuid.UUID, young_person_id: ColumnElement | uuid.UUID
+    mentor_id: uuid.UUID, young_person_id: SQLColumnExpression[uuid.UUID] | uuid.UUID
 ) -> ColumnElement[bool]:
     """The mentor has a live (not ended) assignment to the young person, who consents to
     sharing with that mentor's specialty.
@@ -100,7 +110,7 @@ def actively_assigned(
     )
 
 
-def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[tuple[uuid.UUID, User]]:
+def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[uuid.UUID, User]:
     """(young person id, mentor) for each active mentor actively assigned to one of
     `young_person_ids` whose specialty that young person consents to share with: the
     mentors in scope, as a batch for the scheduler's sweeps."""
@@ -119,7 +129,7 @@ def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[tuple[uu
     )
 
 
-def staff_in_scope(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+def staff_in_scope(young_person_id: uuid.UUID) -> Select[User]:
     """Everyone on staff who may see, and so is told of, this young person: the active
     coordinators, and the active mentors actively assigned whose specialty the young person
     consents to share with. The one rule for every alert, all-clear, plan review and
@@ -137,7 +147,7 @@ def staff_in_scope(young_person_id: uuid.UUID) -> Select[tuple[User]]:
     )
 
 
-def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[uuid.UUID]:
     return (
         select(Assignment.mentor_id)
         .join(_CONSENTING, _CONSENTING.id == Assignment.young_person_id)
@@ -149,18 +159,18 @@ def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[tuple[uuid.UUID
     )
 
 
-def escalation_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+def escalation_recipients(young_person_id: uuid.UUID) -> Select[User]:
     """Who is told that an urgent alert about the young person went unacknowledged: every
     active coordinator (mentors were told of the alert itself)."""
     return _active_coordinators()
 
 
-def told_of_new_referrals() -> Select[tuple[User]]:
+def told_of_new_referrals() -> Select[User]:
     """Who triages a new referral: every active coordinator."""
     return _active_coordinators()
 
 
-def _active_coordinators() -> Select[tuple[User]]:
+def _active_coordinators() -> Select[User]:
     return select(User).where(User.is_active.is_(True), User.role == COORDINATOR).order_by(User.id)
 
 
@@ -204,7 +214,9 @@ def open_after_exit(method: str, path: str) -> bool:
     return (method, path) in _OPEN_AFTER_EXIT or path.startswith("/me/sessions")
 
 
-def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
+def staff_scope(
+    actor: User, young_person_id: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[bool]:
     """Whether `actor` may see, as staff, the young person whose id is `young_person_id`.
 
     Coordinators see everyone; a mentor sees those actively assigned to them. Referrers
@@ -218,7 +230,9 @@ def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bo
     return false()
 
 
-def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
+def own_or_staff_scope(
+    actor: User, young_person_id: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[bool]:
     """Records a young person sees about themself (their plan, their appointments), which
     staff in scope see too."""
     if actor.role == YOUNG_PERSON:
@@ -228,13 +242,13 @@ def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnEle
     return staff_scope(actor, young_person_id)
 
 
-def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
+def young_people_visible_to(actor: User) -> Select[YoungPerson]:
     return select(YoungPerson).where(
         staff_scope(actor, YoungPerson.id), YoungPerson.erased_at.is_(None)
     )
 
 
-def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:
+def appointments_visible_to(actor: User) -> Select[Appointment]:
     """Coordinators see all; a mentor sees their own appointments with young people still
     assigned to them; a young person sees their own."""
     query = select(Appointment)
@@ -250,12 +264,12 @@ def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:
     return query.where(false())
 
 
-def alerts_visible_to(actor: User) -> Select[tuple[Alert]]:
+def alerts_visible_to(actor: User) -> Select[Alert]:
     """Alerts are for staff: coordinators see all, mentors those about their young people."""
     return select(Alert).where(staff_scope(actor, Alert.young_person_id))
 
 
-def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:
+def referrals_visible_to(actor: User) -> Select[Referral]:
     """Coordinators see every referral; a referrer sees their own; nobody else any."""
     query = select(Referral)
     if actor.role == COORDINATOR:
@@ -265,7 +279,7 @@ def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:
     return query.where(false())
 
 
-def staff_accounts_visible_to(actor: User) -> Select[tuple[User]]:
+def staff_accounts_visible_to(actor: User) -> Select[User]:
     """Staff accounts are managed by admins only; young people's accounts are never listed."""
     query = select(User).where(User.role != YOUNG_PERSON)
     if actor.role != ADMIN:

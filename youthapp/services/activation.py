@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from youthapp import access, audit
+from youthapp import access, audit, db
 from youthapp.config import Settings
 from youthapp.errors import Conflict, Gone, Unauthenticated
 from youthapp.models import User, YoungPerson
@@ -106,7 +106,8 @@ def activate(
     if holder is not None and (account is None or holder != account.id):
         raise Conflict("An account with this email already exists.")
     # Spend the code with a compare-and-swap, so two phones racing with it cannot both win.
-    spent = session.execute(
+    spent = db.rowcount(
+        session,
         update(YoungPerson)
         .where(YoungPerson.id == young_person.id, YoungPerson.activation_code_hash == hashed)
         .values(
@@ -115,9 +116,9 @@ def activate(
             activated_at=now,
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if spent.rowcount != 1:
+    if spent != 1:
         raise Unauthenticated(WRONG_CODE)
     if account is None:
         account = User(

@@ -53,7 +53,7 @@ def appointments_query(
     until: datetime | None = None,
     young_person_id: uuid.UUID | None = None,
     status: str | None = None,
-) -> Select[tuple[Appointment]]:
+) -> Select[Appointment]:
     query = access.appointments_visible_to(actor).options(joinedload(Appointment.mentor))
     if since:
         query = query.where(Appointment.ends_at > since)
@@ -68,7 +68,7 @@ def appointments_query(
 
 def my_appointments_query(
     actor: User, *, now: datetime, since: datetime | None = None, until: datetime | None = None
-) -> Select[tuple[Appointment]]:
+) -> Select[Appointment]:
     """The young person's own: upcoming first (soonest first), then past (latest first)."""
     query = appointments_query(actor, since=since, until=until)
     is_past = case((Appointment.ends_at <= now, 1), else_=0)
@@ -377,9 +377,7 @@ def _refuse_double_booking(session: Session, appointment: Appointment) -> None:
         raise Conflict(f"The {who} already has an appointment at that time.")
 
 
-def tell_young_person(
-    session: Session, appointment: Appointment, kind: str, now: datetime
-) -> None:
+def tell_young_person(session: Session, appointment: Appointment, kind: str, now: datetime) -> None:
     recipient = notifications.account_of(session, appointment.young_person_id)
     if recipient is not None:
         notifications.notify(
@@ -398,9 +396,7 @@ def tell_mentor(
     """Tell the appointment's mentor, if they may still be told of the young person (staff
     in scope: assigned, active, and shared with)."""
     in_scope = session.scalar(
-        access.staff_in_scope(appointment.young_person_id).where(
-            User.id == appointment.mentor_id
-        )
+        access.staff_in_scope(appointment.young_person_id).where(User.id == appointment.mentor_id)
     )
     if in_scope is None:
         return

@@ -151,12 +151,12 @@ def staff_check_ins_query(
     young_person_id: uuid.UUID,
     *,
     updated_since: datetime | None = None,
-) -> Select[tuple[CheckIn]]:
+) -> Select[CheckIn]:
     young_person = people.read_record(session, actor, young_person_id, "check_ins")
     return _history(young_person.id, updated_since)
 
 
-def _history(young_person_id: uuid.UUID, updated_since: datetime | None) -> Select[tuple[CheckIn]]:
+def _history(young_person_id: uuid.UUID, updated_since: datetime | None) -> Select[CheckIn]:
     query = select(CheckIn).where(CheckIn.young_person_id == young_person_id)
     if updated_since is not None:
         query = query.where(CheckIn.updated_at >= updated_since)

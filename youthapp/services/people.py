@@ -76,7 +76,7 @@ def case_status(session: Session, young_person: User) -> str:
 
 def young_people_query(
     actor: User, *, status: str | None = None, q: str | None = None
-) -> Select[tuple[YoungPerson]]:
+) -> Select[YoungPerson]:
     query = access.young_people_visible_to(actor).options(_LIVE_MENTORS)
     if status:
         query = query.where(YoungPerson.status == status)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, String, cast, delete, func, literal, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from youthapp import access, audit
+from youthapp import access, audit, db
 from youthapp.models import (
     STAFF_ROLES,
     Alert,
@@ -198,7 +198,7 @@ ACCESS_WORDS = {
 }
 
 
-def access_log_query(actor: User) -> Select[tuple[AuditEvent, str | None]]:
+def access_log_query(actor: User) -> Select[AuditEvent, str | None]:
     """Which staff roles looked at or changed the young person's record, newest first, with
     the name of who did it (shown only where the programme allows)."""
     access.require_role(actor, access.YOUNG_PERSON)
@@ -390,7 +390,8 @@ def erase_after_retention(
             trigger="retention",
             reason=f"retention period of {months} months after exit ended",
         )
-    closed = session.execute(
+    closed = db.rowcount(
+        session,
         update(Referral)
         .where(
             Referral.young_person_id.is_(None),
@@ -408,8 +409,8 @@ def erase_after_retention(
             risk_notes=None,
             decision_reason=None,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if closed:
         audit.record(
             session,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from youthapp import db
 from youthapp.errors import TooManyAttempts
 from youthapp.models import AuthFailure
 from youthapp.vocabulary import normalise_email
@@ -107,4 +108,4 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> int:
-    return session.execute(delete(AuthFailure).where(AuthFailure.occurred_at < cutoff)).rowcount
+    return db.rowcount(session, delete(AuthFailure).where(AuthFailure.occurred_at < cutoff))
