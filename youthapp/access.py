@@ -78,6 +78,15 @@ def require_role(actor: User, *roles: str) -> None:
         raise Forbidden()
 
 
+def own_record_id(actor: User) -> uuid.UUID:
+    """The id of the young person whose account `actor` is; Forbidden for anyone else. A
+    young person's account always belongs to their record (activation makes it for one)."""
+    require_role(actor, YOUNG_PERSON)
+    if actor.young_person_id is None:
+        raise RuntimeError(f"the young person's account {actor.id} belongs to no record")
+    return actor.young_person_id
+
+
 # The consent half of a mentor's scope is the same for every mentor: built once, not per
 # request (building it showed in the mentor list's profile).
 _CONSENTING = aliased(YoungPerson)

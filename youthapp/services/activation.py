@@ -67,7 +67,9 @@ def reissue_code(
         subject=("young_person", young_person.id),
         now=now,
     )
-    return code, young_person.activation_code_expires_at
+    expires_at = young_person.activation_code_expires_at
+    assert expires_at is not None  # issue_code set it with the code
+    return code, expires_at
 
 
 def activate(
@@ -94,7 +96,9 @@ def activate(
     if young_person is None:
         throttle.record_failure(session, ACTIVATION, key, client_address, now)
         raise Unauthenticated(WRONG_CODE, keep_changes=True)
-    if young_person.activation_code_expires_at <= now or young_person.status == "exited":
+    # A code is always issued with its expiry (issue_code): one without is taken as expired.
+    expires_at = young_person.activation_code_expires_at
+    if expires_at is None or expires_at <= now or young_person.status == "exited":
         throttle.record_failure(session, ACTIVATION, key, client_address, now)
         raise Gone(
             "This activation code has expired. Ask your coordinator for a new one.",

@@ -70,8 +70,8 @@ def render_feed(session: Session, token: str, *, settings: Settings, now: dateti
     ):
         raise NotFound("No such calendar.")
     feed = session.scalar(select(CalendarFeed).where(CalendarFeed.feed_id == feed_id))
-    owner = feed and notifications.account_of(session, feed.young_person_id)
-    if owner is None:
+    owner = notifications.account_of(session, feed.young_person_id) if feed is not None else None
+    if feed is None or owner is None:
         raise NotFound("No such calendar.")
     appointments = session.scalars(
         select(Appointment)

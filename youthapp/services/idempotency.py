@@ -102,7 +102,9 @@ def begin(
         )
     if first.response_status is not None:
         _check_still_in_scope(session, actor, first)
-        return Replay(first.response_status, first.response_body or b"", first.response_headers)
+        return Replay(
+            first.response_status, first.response_body or b"", first.response_headers or {}
+        )
     # Still running, or died: take it over only once its lease has run out.
     taken = db.rowcount(
         session,

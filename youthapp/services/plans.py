@@ -379,7 +379,7 @@ def update_step(
         ]
     if diff:
         step.updated_at = now
-        goal = session.get(Goal, step.goal_id)
+        goal = session.get_one(Goal, step.goal_id)
         goal.updated_at = now
         session.flush()
         action = "ticked" if set(diff) == {"done"} else "updated"
@@ -402,7 +402,7 @@ def archive_step(
     if if_match:
         check_version(if_match, step.version)
     step.archived_at = step.updated_at = now
-    session.get(Goal, step.goal_id).updated_at = now
+    session.get_one(Goal, step.goal_id).updated_at = now
     session.flush()
     _history(
         session,

@@ -57,7 +57,7 @@ def check_allowed(
         )
     if not policy.address_max_failures:
         return
-    address_failures = session.scalar(
+    address_failures = session.execute(
         select(func.count())
         .select_from(AuthFailure)
         .where(
@@ -65,7 +65,7 @@ def check_allowed(
             AuthFailure.client_address == address,
             AuthFailure.occurred_at > now - policy.address_window,
         )
-    )
+    ).scalar_one()
     if address_failures >= policy.address_max_failures:
         oldest = session.scalar(
             select(func.min(AuthFailure.occurred_at)).where(
@@ -74,6 +74,8 @@ def check_allowed(
                 AuthFailure.occurred_at > now - policy.address_window,
             )
         )
+        if oldest is None:  # purged since they were counted: nothing left to wait for
+            return
         raise TooManyAttempts(
             "Too many failed attempts from this network. Try again later.",
             retry_after=_seconds_until(oldest + policy.address_window, now),
