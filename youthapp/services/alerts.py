@@ -94,7 +94,15 @@ def raise_alert(
             session.add(alert)
             session.flush()
     except IntegrityError:
-        return session.scalar(select(Alert).where(Alert.dedupe_key == dedupe_key))
+        # Lost to a twin holding the key; with no key, or no twin, the row itself was refused.
+        twin = (
+            session.scalar(select(Alert).where(Alert.dedupe_key == dedupe_key))
+            if dedupe_key is not None
+            else None
+        )
+        if twin is None:
+            raise
+        return twin
     _notify_staff(session, alert, now)
     return alert
 

@@ -63,7 +63,10 @@ def submit(
             session.add(check_in)
             session.flush()
     except IntegrityError:
-        return _by_client_ref(session, young_person_id, data["client_ref"]), False
+        earlier = _by_client_ref(session, young_person_id, data["client_ref"])
+        if earlier is None:  # not a concurrent retry: the row itself was refused
+            raise
+        return earlier, False
     alert = _raise_alert(session, check_in, now)
     check_in.alert_ids = [str(alert.id)] if alert is not None else []
     session.flush()
