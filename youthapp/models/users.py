@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy import ForeignKey, String, Time
 from sqlalchemy.orm import Mapped, mapped_column
@@ -71,8 +71,13 @@ class User(IdMixin, TimestampMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
 
     # Not a column: for a young person's account, the status of their case (active, paused,
-    # exited), read with the user when a request is authenticated (services.auth).
-    case_status: ClassVar[str | None] = None
+    # exited), read with the user when a request is authenticated (services.auth). Set on
+    # each instance, so typed as an instance attribute; declarative maps every annotation
+    # but a ClassVar, so at run time it is declared as one, with the class-wide default.
+    if TYPE_CHECKING:
+        case_status: str | None
+    else:
+        case_status: ClassVar[str | None] = None
 
     @property
     def preferences(self) -> Preferences:

@@ -54,7 +54,8 @@ class DispatchReport:
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
+    factor: int = 2 ** max(0, attempts - 1)  # a whole number: the exponent is never negative
+    return min(BACKOFF_BASE * factor, BACKOFF_CAP)
 
 
 def pending_query(*, urgent: bool, now: datetime, limit: int) -> Select[uuid.UUID]:

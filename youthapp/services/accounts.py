@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
@@ -113,9 +113,7 @@ def _case_access_given(
         now=now,
     )
     what = (
-        f"created a {user.role} account"
-        if act == "created"
-        else f"reset a {user.role}'s password"
+        f"created a {user.role} account" if act == "created" else f"reset a {user.role}'s password"
     )
     for other in session.scalars(access.told_of_case_access(admin)):
         notifications.notify(
@@ -163,7 +161,9 @@ def get_staff_user(session: Session, actor: User, user_id: uuid.UUID) -> User:
     return user
 
 
-def list_staff_users(actor: User, *, role: str | None = None, is_active: bool | None = None):
+def list_staff_users(
+    actor: User, *, role: str | None = None, is_active: bool | None = None
+) -> Select[User]:
     query = access.staff_accounts_visible_to(actor)
     if role:
         query = query.where(User.role == role)

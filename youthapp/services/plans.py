@@ -448,7 +448,7 @@ def _move(
 
 # --- safety plan ------------------------------------------------------------------------------
 
-EMPTY_SECTIONS = {name: [] for name in SAFETY_PLAN_SECTIONS}
+EMPTY_SECTIONS: dict[str, list[str]] = {name: [] for name in SAFETY_PLAN_SECTIONS}
 
 
 def safety_plan_for(

@@ -7,9 +7,19 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, cast, delete, func, literal, select, update
+from sqlalchemy import (
+    Select,
+    SQLColumnExpression,
+    String,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload
 
 from youthapp import access, audit, db
@@ -72,6 +82,8 @@ EXPORT_COVERAGE: dict[str, str] = {
     "refresh_tokens": "not exported: secrets; the sign-ins they belong to are",
 }
 STAFF_ONLY_HISTORY_FIELDS = frozenset({"staff_notes"})
+# What the export reads by the young person's id alone.
+_Own = TypeVar("_Own", Referral, PlanChange, CheckIn, SafetyTimer)
 
 
 @dataclass
@@ -80,7 +92,7 @@ class Export:
     young_person: YoungPerson
     referrals: list[Referral]
     assignments: list[Assignment]
-    goals: list[Goal]
+    goals: list[dict[str, Any]]
     plan_history: list[dict[str, Any]]
     safety_plan: SafetyPlan | None
     appointments: list[Appointment]
@@ -108,7 +120,7 @@ def export(session: Session, actor: User, *, now: datetime, show_names: bool) ->
     young_person = session.get_one(YoungPerson, person_id)
     feed = session.get(CalendarFeed, person_id)
 
-    def own(model, *order):
+    def own(model: type[_Own], *order: SQLColumnExpression[Any]) -> list[_Own]:
         return list(
             session.scalars(
                 select(model).where(model.young_person_id == person_id).order_by(*order)
@@ -283,8 +295,8 @@ def erase(
         ),
     )
     if account_ids:
-        for model in (Notification, Device, IdempotencyKey, AuthSession):
-            session.execute(delete(model).where(model.user_id.in_(account_ids)))
+        for by_account in (Notification, Device, IdempotencyKey, AuthSession):
+            session.execute(delete(by_account).where(by_account.user_id.in_(account_ids)))
         session.execute(
             update(User)
             .where(User.id.in_(account_ids))
