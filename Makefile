@@ -21,9 +21,11 @@ run: $(STAMP)
 	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler 2>/dev/null' EXIT INT TERM; \
 	YOUTHAPP_ENV=development $(BIN)/youthapp run --host 127.0.0.1 --port 5000
 
-## The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+## ruff and mypy (as `make lint`), then the whole suite on SQLite, then on PostgreSQL when
+## TEST_DATABASE_URL is set.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q --db sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL"; \
@@ -32,8 +34,10 @@ test: $(STAMP)
 		echo "(TEST_DATABASE_URL not set: PostgreSQL run skipped)"; \
 	fi
 
+## ruff, and mypy on the core and the scheduler (README, "Types").
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## The API under load (gunicorn + wrk, beside bare-WSGI, bare-Flask, raw-psycopg and pgbench
 ## baselines) at 1,000 and at 100,000 young people in one run, with the cross-size target,

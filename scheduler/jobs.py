@@ -29,7 +29,7 @@ REFRESH_STATISTICS_AFTER = 10_000
 class SchedulerContext:
     settings: Settings
     engine: Engine
-    session_factory: sessionmaker
+    session_factory: sessionmaker[Session]
     senders: Sequence[PushSender]
 
 

@@ -12,7 +12,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    exists,
+    false,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased, selectinload
 
 from youthapp.errors import Forbidden
@@ -66,7 +77,7 @@ def gives_case_access(role: str, *, created: bool) -> bool:
     return role in CASE_READING_ROLES
 
 
-def told_of_case_access(admin: User) -> Select[tuple[User]]:
+def told_of_case_access(admin: User) -> Select[User]:
     """Who hears that an admin handed out case access: every other active admin."""
     return (
         select(User)
@@ -78,6 +89,15 @@ def told_of_case_access(admin: User) -> Select[tuple[User]]:
 def require_role(actor: User, *roles: str) -> None:
     if actor.role not in roles:
         raise Forbidden()
+
+
+def own_record_id(actor: User) -> uuid.UUID:
+    """The id of the young person whose account `actor` is; Forbidden for anyone else. A
+    young person's account always belongs to their record (activation makes it for one)."""
+    require_role(actor, YOUNG_PERSON)
+    if actor.young_person_id is None:
+        raise RuntimeError(f"the young person's account {actor.id} belongs to no record")
+    return actor.young_person_id
 
 
 # The consent half of a mentor's scope is the same for every mentor: built once, not per
@@ -92,7 +112,7 @@ _CONSENTED = or_(
 
 
 def actively_assigned(
-    mentor_id: uuid.UUID, young_person_id: ColumnElement | uuid.UUID
+    mentor_id: uuid.UUID, young_person_id: SQLColumnExpression[uuid.UUID] | uuid.UUID
 ) -> ColumnElement[bool]:
     """The mentor has a live (not ended) assignment to the young person, who consents to
     sharing with that mentor's specialty.
@@ -112,7 +132,7 @@ def actively_assigned(
     )
 
 
-def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[tuple[uuid.UUID, User]]:
+def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[uuid.UUID, User]:
     """(young person id, mentor) for each active mentor actively assigned to one of
     `young_person_ids` whose specialty that young person consents to share with: the
     mentors in scope, as a batch for the scheduler's sweeps."""
@@ -131,7 +151,7 @@ def mentors_in_scope(young_person_ids: Collection[uuid.UUID]) -> Select[tuple[uu
     )
 
 
-def staff_in_scope(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+def staff_in_scope(young_person_id: uuid.UUID) -> Select[User]:
     """The staff who work the young person's case, and so are told of it: the active
     coordinators of the young person's team, and the active mentors actively assigned whose
     specialty the young person consents to share with. The one rule for every alert (but an
@@ -150,7 +170,7 @@ def staff_in_scope(young_person_id: uuid.UUID) -> Select[tuple[User]]:
     )
 
 
-def urgent_alert_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+def urgent_alert_recipients(young_person_id: uuid.UUID) -> Select[User]:
     """Who is told of an urgent alert: the mentors in scope, and the coordinators of the
     young person's team who are on duty, or all of the team's coordinators when none is."""
     team = _team_of(young_person_id)
@@ -177,7 +197,7 @@ def urgent_alert_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
     )
 
 
-def staff_who_may_know(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+def staff_who_may_know(young_person_id: uuid.UUID) -> Select[User]:
     """Everyone on staff who may still hear of the young person (an all-clear, say): the
     staff in scope and the leads."""
     return (
@@ -194,7 +214,7 @@ def staff_who_may_know(young_person_id: uuid.UUID) -> Select[tuple[User]]:
     )
 
 
-def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[uuid.UUID]:
     return (
         select(Assignment.mentor_id)
         .join(_CONSENTING, _CONSENTING.id == Assignment.young_person_id)
@@ -206,7 +226,7 @@ def _consenting_mentor_ids(young_person_id: uuid.UUID) -> Select[tuple[uuid.UUID
     )
 
 
-def escalation_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
+def escalation_recipients(young_person_id: uuid.UUID) -> Select[User]:
     """Who is told that an urgent alert about the young person went unacknowledged (the
     second tier): every active coordinator of the young person's team, on duty or not, and
     every lead (mentors were told of the alert itself)."""
@@ -220,17 +240,17 @@ def escalation_recipients(young_person_id: uuid.UUID) -> Select[tuple[User]]:
     )
 
 
-def told_of_new_referrals(team_id: uuid.UUID) -> Select[tuple[User]]:
+def told_of_new_referrals(team_id: uuid.UUID) -> Select[User]:
     """Who triages a new referral: the active coordinators of its borough's team."""
     return _team_coordinators(team_id)
 
 
-def told_of_transfer(team_id: uuid.UUID) -> Select[tuple[User]]:
+def told_of_transfer(team_id: uuid.UUID) -> Select[User]:
     """Who hears that a case moved to their team: its active coordinators."""
     return _team_coordinators(team_id)
 
 
-def _team_coordinators(team_id: uuid.UUID) -> Select[tuple[User]]:
+def _team_coordinators(team_id: uuid.UUID) -> Select[User]:
     return select(User).where(User.is_active.is_(True), _coordinator_of(team_id)).order_by(User.id)
 
 
@@ -246,7 +266,7 @@ def _coordinator_of(team: ColumnElement[uuid.UUID] | uuid.UUID) -> ColumnElement
     )
 
 
-def _my_teams(actor: User) -> Select[tuple[uuid.UUID]]:
+def _my_teams(actor: User) -> Select[uuid.UUID]:
     return select(TeamMember.team_id).where(TeamMember.user_id == actor.id)
 
 
@@ -290,7 +310,9 @@ def open_after_exit(method: str, path: str) -> bool:
     return (method, path) in _OPEN_AFTER_EXIT or path.startswith("/me/sessions")
 
 
-def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
+def staff_scope(
+    actor: User, young_person_id: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[bool]:
     """Whether `actor` may see, as staff, the young person whose id is `young_person_id`.
 
     A coordinator sees the young people of their teams; a lead sees everyone (reading
@@ -309,11 +331,13 @@ def staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bo
     return false()
 
 
-def _in_my_teams(actor: User, team_id: ColumnElement) -> ColumnElement[bool]:
+def _in_my_teams(actor: User, team_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[bool]:
     return team_id.in_(_my_teams(actor))
 
 
-def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnElement[bool]:
+def own_or_staff_scope(
+    actor: User, young_person_id: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[bool]:
     """Records a young person sees about themself (their plan, their appointments), which
     staff in scope see too."""
     if actor.role == YOUNG_PERSON:
@@ -323,7 +347,7 @@ def own_or_staff_scope(actor: User, young_person_id: ColumnElement) -> ColumnEle
     return staff_scope(actor, young_person_id)
 
 
-def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
+def young_people_visible_to(actor: User) -> Select[YoungPerson]:
     # A coordinator's scope straight on the team column: an index walk of their teams.
     scope = (
         _in_my_teams(actor, YoungPerson.team_id)
@@ -333,7 +357,7 @@ def young_people_visible_to(actor: User) -> Select[tuple[YoungPerson]]:
     return select(YoungPerson).where(scope, YoungPerson.erased_at.is_(None))
 
 
-def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:
+def appointments_visible_to(actor: User) -> Select[Appointment]:
     """Coordinators see their teams' and leads everyone's; a mentor sees their own
     appointments with young people still assigned to them; a young person sees their own."""
     query = select(Appointment)
@@ -349,12 +373,12 @@ def appointments_visible_to(actor: User) -> Select[tuple[Appointment]]:
     return query.where(false())
 
 
-def alerts_visible_to(actor: User) -> Select[tuple[Alert]]:
+def alerts_visible_to(actor: User) -> Select[Alert]:
     """Alerts are for staff: about the young people in their scope."""
     return select(Alert).where(staff_scope(actor, Alert.young_person_id))
 
 
-def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:
+def referrals_visible_to(actor: User) -> Select[Referral]:
     """Coordinators see the referrals of their teams, a lead every referral, a referrer
     their own; nobody else any."""
     query = select(Referral)
@@ -367,7 +391,7 @@ def referrals_visible_to(actor: User) -> Select[tuple[Referral]]:
     return query.where(false())
 
 
-def staff_accounts_visible_to(actor: User) -> Select[tuple[User]]:
+def staff_accounts_visible_to(actor: User) -> Select[User]:
     """Staff accounts are managed by admins only; young people's accounts are never listed."""
     query = select(User).where(User.role != YOUNG_PERSON).options(selectinload(User.memberships))
     if actor.role != ADMIN:

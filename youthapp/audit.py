@@ -124,7 +124,7 @@ def events_query(
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> Select[tuple[AuditEvent]]:
+) -> Select[AuditEvent]:
     """The trail, newest first, narrowed by whichever filters are given."""
     query = select(AuditEvent)
     if young_person_id:

@@ -8,6 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
 from youthapp.clock import DEFAULT_ZONE, is_time_zone
@@ -95,7 +96,7 @@ class Settings:
     def is_development(self) -> bool:
         return self.environment == "development"
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 
@@ -253,7 +254,17 @@ MAX_PUSH_TIMEOUT_SECONDS = 60
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
-def _push_settings(env: dict[str, str], defaults: Settings) -> dict[str, object]:
+class _PushSettings(TypedDict):
+    webpush_vapid_private_key: str
+    webpush_vapid_subject: str
+    webpush_allow_loopback: bool
+    fcm_project_id: str
+    fcm_service_account_file: str
+    fcm_base_url: str
+    push_timeout_seconds: int
+
+
+def _push_settings(env: dict[str, str], defaults: Settings) -> _PushSettings:
     """Web Push and FCM: each is on only when fully configured, and half a configuration
     is refused rather than silently sending nothing."""
     vapid_key = env.get("WEBPUSH_VAPID_PRIVATE_KEY", "").strip()

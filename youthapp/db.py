@@ -6,11 +6,21 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData, Uuid, create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Delete,
+    MetaData,
+    Table,
+    Update,
+    Uuid,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from youthapp.clock import utcnow
@@ -65,6 +75,23 @@ def one_of(
     return CheckConstraint(f"{column} IS NULL OR {allowed}" if nullable else allowed, name=name)
 
 
+def table_of(model: type[Base]) -> Table:
+    """The Table a model is mapped to, for statements in Core (DeclarativeBase types
+    `__table__` as any FromClause; every model here declares a `__tablename__`)."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def rowcount(session: Session, statement: Update | Delete) -> int:
+    """Execute an UPDATE or DELETE and say how many rows it matched.
+
+    Session.execute types every result as a Result; for a statement without RETURNING it
+    is a CursorResult, which carries the count."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount
+
+
 class IdMixin:
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
 
@@ -111,5 +138,5 @@ def _begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker:
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)

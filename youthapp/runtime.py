@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from youthapp.config import Settings
 from youthapp.content import ContentError, ContentLibrary, DutyLine, load_content
@@ -32,7 +32,7 @@ class ContentUnavailable(Exception):
 class Runtime:
     settings: Settings
     engine: Engine
-    session_factory: sessionmaker
+    session_factory: sessionmaker[Session]
     hashing: PasswordHashing
     login_policy: ThrottlePolicy
     session_lifetime: timedelta

@@ -33,7 +33,7 @@ def _text(max_length: int, **kwargs: Any) -> fields.String:
     )
 
 
-class _ReviewDate(fields.Field):
+class _ReviewDate(fields.Field[date]):
     """A date written as YYYY-MM-DD, such as 2026-11-25."""
 
     default_error_messages = {"invalid": "Not a date: write it as YYYY-MM-DD, e.g. 2026-11-25."}
@@ -54,7 +54,7 @@ class _HttpsUrl(fields.Url):
         super().__init__(schemes={"https"}, require_tld=True, **kwargs)
 
 
-class _PhoneNumber(fields.Field):
+class _PhoneNumber(fields.Field[str]):
     """A UK number as dialled from a UK phone, in quotes so YAML keeps it as written."""
 
     default_error_messages = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -70,7 +71,7 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
         return self.activated_at is not None
 
     @property
-    def consents(self) -> dict:
+    def consents(self) -> dict[str, Any]:
         return {
             "reporting": self.consent_reporting,
             "sharing": {

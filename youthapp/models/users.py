@@ -82,8 +82,13 @@ class User(IdMixin, TimestampMixin, Base):
     )
 
     # Not a column: for a young person's account, the status of their case (active, paused,
-    # exited), read with the user when a request is authenticated (services.auth).
-    case_status: ClassVar[str | None] = None
+    # exited), read with the user when a request is authenticated (services.auth). Set on
+    # each instance, so typed as an instance attribute; declarative maps every annotation
+    # but a ClassVar, so at run time it is declared as one, with the class-wide default.
+    if TYPE_CHECKING:
+        case_status: str | None
+    else:
+        case_status: ClassVar[str | None] = None
 
     @property
     def team_ids(self) -> list[uuid.UUID]:

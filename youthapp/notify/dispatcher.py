@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from youthapp import access
+from youthapp import access, db
 from youthapp.models import Device, Notification, User, YoungPerson
 from youthapp.notify.senders import Outcome, PushMessage, PushSender
 
@@ -54,10 +54,11 @@ class DispatchReport:
 
 
 def backoff(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
+    factor: int = 2 ** max(0, attempts - 1)  # a whole number: the exponent is never negative
+    return min(BACKOFF_BASE * factor, BACKOFF_CAP)
 
 
-def pending_query(*, urgent: bool, now: datetime, limit: int) -> Select[tuple[uuid.UUID]]:
+def pending_query(*, urgent: bool, now: datetime, limit: int) -> Select[uuid.UUID]:
     """The oldest `limit` pending notifications that are due, urgent or not."""
     return (
         select(Notification.id)
@@ -132,7 +133,7 @@ class ClaimedBatch:
 
 
 def dispatch_batch(
-    session_factory: sessionmaker,
+    session_factory: sessionmaker[Session],
     senders: Sequence[PushSender],
     *,
     now: datetime,
@@ -154,7 +155,7 @@ def dispatch_batch(
 
 
 def _claim_batch(
-    session_factory: sessionmaker, *, now: datetime, batch_size: int
+    session_factory: sessionmaker[Session], *, now: datetime, batch_size: int
 ) -> ClaimedBatch | None:
     with session_factory.begin() as session:
         ids = claim_due(session, now=now, batch_size=batch_size)
@@ -209,7 +210,7 @@ def _push(
 
 
 def _record(
-    session_factory: sessionmaker,
+    session_factory: sessionmaker[Session],
     batch: ClaimedBatch,
     deliveries: dict[uuid.UUID, Delivery],
     *,
@@ -267,7 +268,7 @@ def _record(
             )
 
 
-_outbox = Notification.__table__
+_outbox = db.table_of(Notification)
 _RECORD_OUTCOME = (
     _outbox.update()
     .where(
@@ -287,7 +288,7 @@ _RECORD_OUTCOME = (
 
 
 def dispatch_due(
-    session_factory: sessionmaker,
+    session_factory: sessionmaker[Session],
     senders: Sequence[PushSender],
     *,
     now: datetime,

@@ -41,7 +41,8 @@ class ServiceAccountTokens:
         from google.auth.transport.requests import Request
         from google.oauth2 import service_account
 
-        self._credentials = service_account.Credentials.from_service_account_file(
+        # google-auth ships py.typed but leaves this classmethod unannotated.
+        self._credentials = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
             service_account_file, scopes=[MESSAGING_SCOPE]
         )
         self._http = requests.Session()
@@ -66,13 +67,14 @@ class ServiceAccountTokens:
                     self._credentials.refresh(self._request)
                 except GoogleAuthError as exc:
                     raise AccessTokenError(f"{type(exc).__name__}: {exc}") from exc
-            return self._credentials.token
+            token: str = self._credentials.token  # google-auth leaves it unannotated
+            return token
 
 
 class FcmSender:
     """Sends to Android and iOS devices registered with an FCM registration token."""
 
-    platforms = ("android", "ios")
+    platforms: tuple[str, ...] = ("android", "ios")
 
     def __init__(
         self,
@@ -188,9 +190,13 @@ def _error_details(response: requests.Response) -> tuple[str | None, set[str], s
         for violation in detail.get("fieldViolations") or []:
             if isinstance(violation, dict) and isinstance(violation.get("field"), str):
                 fields.add(violation["field"])
-    status = error.get("status") if isinstance(error.get("status"), str) else None
-    message = error.get("message") if isinstance(error.get("message"), str) else ""
-    return status, codes, fields, message
+    status, message = error.get("status"), error.get("message")
+    return (
+        status if isinstance(status, str) else None,
+        codes,
+        fields,
+        message if isinstance(message, str) else "",
+    )
 
 
 def _about_the_token(fields: set[str], message: str) -> bool:

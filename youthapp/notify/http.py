@@ -18,7 +18,7 @@ __all__ = ["InvalidIPAddress", "public_session"]
 
 def public_session(*, timeout_seconds: float, allow_loopback: bool = False) -> requests.Session:
     """A session for push services; `allow_loopback` only for tests and local development."""
-    return HTTPSession(
+    session: requests.Session = HTTPSession(  # requests-hardened ships no types
         Config(
             ip_filter_enable=True,
             ip_filter_allow_loopback_ips=allow_loopback,
@@ -26,3 +26,4 @@ def public_session(*, timeout_seconds: float, allow_loopback: bool = False) -> r
             default_timeout=(timeout_seconds, timeout_seconds),
         )
     )
+    return session

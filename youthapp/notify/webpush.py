@@ -160,7 +160,7 @@ def application_server_key(vapid: Vapid02) -> str:
 class WebPushSender:
     """Sends to browsers and installed web apps."""
 
-    platforms = ("web",)
+    platforms: tuple[str, ...] = ("web",)
 
     def __init__(
         self,
@@ -206,7 +206,7 @@ class WebPushSender:
                 vapid_private_key=self._vapid,
                 # A fresh dict each time: pywebpush writes this endpoint's `aud` into it.
                 vapid_claims={"sub": self._subject},
-                timeout=self._timeout,  # type: ignore[arg-type]  # passed on to requests
+                timeout=self._timeout,  # passed on to requests
                 ttl=self._ttl,
                 headers={"Urgency": "high" if message.urgent else "normal"},
                 requests_session=self._session,

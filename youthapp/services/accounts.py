@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
@@ -162,7 +162,9 @@ def get_staff_user(session: Session, actor: User, user_id: uuid.UUID) -> User:
     return user
 
 
-def list_staff_users(actor: User, *, role: str | None = None, is_active: bool | None = None):
+def list_staff_users(
+    actor: User, *, role: str | None = None, is_active: bool | None = None
+) -> Select[User]:
     query = access.staff_accounts_visible_to(actor)
     if role:
         query = query.where(User.role == role)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from youthapp import access, audit
+from youthapp import access, audit, db
 from youthapp.config import Settings
 from youthapp.errors import Conflict, Gone, Unauthenticated
 from youthapp.models import User, YoungPerson
@@ -67,7 +67,9 @@ def reissue_code(
         subject=("young_person", young_person.id),
         now=now,
     )
-    return code, young_person.activation_code_expires_at
+    expires_at = young_person.activation_code_expires_at
+    assert expires_at is not None  # issue_code set it with the code
+    return code, expires_at
 
 
 def activate(
@@ -94,7 +96,9 @@ def activate(
     if young_person is None:
         throttle.record_failure(session, ACTIVATION, key, client_address, now)
         raise Unauthenticated(WRONG_CODE, keep_changes=True)
-    if young_person.activation_code_expires_at <= now or young_person.status == "exited":
+    # A code is always issued with its expiry (issue_code): one without is taken as expired.
+    expires_at = young_person.activation_code_expires_at
+    if expires_at is None or expires_at <= now or young_person.status == "exited":
         throttle.record_failure(session, ACTIVATION, key, client_address, now)
         raise Gone(
             "This activation code has expired. Ask your coordinator for a new one.",
@@ -106,7 +110,8 @@ def activate(
     if holder is not None and (account is None or holder != account.id):
         raise Conflict("An account with this email already exists.")
     # Spend the code with a compare-and-swap, so two phones racing with it cannot both win.
-    spent = session.execute(
+    spent = db.rowcount(
+        session,
         update(YoungPerson)
         .where(YoungPerson.id == young_person.id, YoungPerson.activation_code_hash == hashed)
         .values(
@@ -115,9 +120,9 @@ def activate(
             activated_at=now,
             updated_at=now,
         )
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if spent.rowcount != 1:
+    if spent != 1:
         raise Unauthenticated(WRONG_CODE)
     if account is None:
         account = User(

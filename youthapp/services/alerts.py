@@ -94,7 +94,15 @@ def raise_alert(
             session.add(alert)
             session.flush()
     except IntegrityError:
-        return session.scalar(select(Alert).where(Alert.dedupe_key == dedupe_key))
+        # Lost to a twin holding the key; with no key, or no twin, the row itself was refused.
+        twin = (
+            session.scalar(select(Alert).where(Alert.dedupe_key == dedupe_key))
+            if dedupe_key is not None
+            else None
+        )
+        if twin is None:
+            raise
+        return twin
     _notify_staff(session, alert, now)
     return alert
 
@@ -111,7 +119,7 @@ def _notify_staff(session: Session, alert: Alert, now: datetime) -> None:
 
 
 def _tell(
-    session: Session, recipients: Select[tuple[User]], alert: Alert, now: datetime, **extra: Any
+    session: Session, recipients: Select[User], alert: Alert, now: datetime, **extra: Any
 ) -> None:
     """An alert message to each of `recipients` (`all_clear=True` for the all clear)."""
     for recipient in session.scalars(recipients):
@@ -197,7 +205,7 @@ def alerts_query(
     status: str | None = None,
     kind: str | None = None,
     young_person_id: uuid.UUID | None = None,
-) -> Select[tuple[Alert]]:
+) -> Select[Alert]:
     query = access.alerts_visible_to(actor)
     if status:
         query = query.where(Alert.status == status)
@@ -294,7 +302,7 @@ def resolve(
     return alert
 
 
-def help_requests_query(actor: User) -> Select[tuple[Alert]]:
+def help_requests_query(actor: User) -> Select[Alert]:
     """The young person's own calls for help, newest first (the view leaves out what staff
     wrote and who they are)."""
     access.require_role(actor, access.YOUNG_PERSON)

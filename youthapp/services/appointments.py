@@ -53,7 +53,7 @@ def appointments_query(
     until: datetime | None = None,
     young_person_id: uuid.UUID | None = None,
     status: str | None = None,
-) -> Select[tuple[Appointment]]:
+) -> Select[Appointment]:
     query = access.appointments_visible_to(actor).options(joinedload(Appointment.mentor))
     if since:
         query = query.where(Appointment.ends_at > since)
@@ -68,7 +68,7 @@ def appointments_query(
 
 def my_appointments_query(
     actor: User, *, now: datetime, since: datetime | None = None, until: datetime | None = None
-) -> Select[tuple[Appointment]]:
+) -> Select[Appointment]:
     """The young person's own: upcoming first (soonest first), then past (latest first)."""
     query = appointments_query(actor, since=since, until=until)
     is_past = case((Appointment.ends_at <= now, 1), else_=0)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from youthapp import audit
+from youthapp import audit, db
 from youthapp.errors import Forbidden, Unauthenticated
 from youthapp.models import AuthSession, RefreshToken, User, YoungPerson
 from youthapp.services import throttle
@@ -84,36 +84,37 @@ def rotate_refresh_token(
     A token that was already spent means someone holds a copy: the whole family is revoked,
     so that neither the thief nor the owner can go on with it.
     """
-    session_id = _parse_id(session_id)
-    spent = session.execute(
+    parsed_id = _parse_id(session_id)
+    spent = db.rowcount(
+        session,
         update(RefreshToken)
         .where(
             RefreshToken.jti == jti,
-            RefreshToken.session_id == session_id,
+            RefreshToken.session_id == parsed_id,
             RefreshToken.spent_at.is_(None),
         )
-        .values(spent_at=now)
+        .values(spent_at=now),
     )
-    if spent.rowcount != 1:
+    if spent != 1:
         known = session.get(RefreshToken, jti)
-        if known is not None and known.session_id == session_id:
-            end_session(session, session_id, now=now, reason="refresh_token_reused")
+        if known is not None and known.session_id == parsed_id:
+            end_session(session, parsed_id, now=now, reason="refresh_token_reused")
             audit.record(
                 session,
                 None,
                 "auth.refresh_token_reused",
                 now=now,
-                subject=("auth_session", session_id),
+                subject=("auth_session", parsed_id),
             )
             raise Unauthenticated(
                 "This sign-in was ended because its refresh token was used twice. Sign in again.",
                 keep_changes=True,
             )
         raise Unauthenticated("The refresh token is not valid.")
-    user, auth_session = _live_session(session, session_id, now)
+    user, auth_session = _live_session(session, parsed_id, now)
     auth_session.expires_at = now + lifetime
     return IssuedSession(
-        user=user, session_id=session_id, refresh_jti=_new_refresh_token(session, session_id, now)
+        user=user, session_id=parsed_id, refresh_jti=_new_refresh_token(session, parsed_id, now)
     )
 
 

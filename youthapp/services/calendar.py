@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -70,8 +71,8 @@ def render_feed(session: Session, token: str, *, settings: Settings, now: dateti
     ):
         raise NotFound("No such calendar.")
     feed = session.scalar(select(CalendarFeed).where(CalendarFeed.feed_id == feed_id))
-    owner = feed and notifications.account_of(session, feed.young_person_id)
-    if owner is None:
+    owner = notifications.account_of(session, feed.young_person_id) if feed is not None else None
+    if feed is None or owner is None:
         raise NotFound("No such calendar.")
     appointments = session.scalars(
         select(Appointment)
@@ -84,7 +85,9 @@ def render_feed(session: Session, token: str, *, settings: Settings, now: dateti
     return build_calendar(appointments, discreet=owner.discreet_mode, zone=owner.timezone, now=now)
 
 
-def build_calendar(appointments, *, discreet: bool, zone: str, now: datetime) -> bytes:
+def build_calendar(
+    appointments: Iterable[Appointment], *, discreet: bool, zone: str, now: datetime
+) -> bytes:
     local = ZoneInfo(zone)
     calendar = Calendar()
     calendar.add("prodid", "-//youthapp//appointments//EN")
@@ -117,4 +120,5 @@ def build_calendar(appointments, *, discreet: bool, zone: str, now: datetime) ->
                 event.add("description", appointment.notes_for_young_person)
         calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    document: bytes = calendar.to_ical()  # icalendar leaves it unannotated
+    return document

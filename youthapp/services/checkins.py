@@ -35,13 +35,12 @@ def submit(
 ) -> tuple[CheckIn, bool]:
     """Store a check-in; returns (check-in, created). A repeated client_ref returns the
     first check-in, unchanged, with created False."""
-    access.require_role(actor, access.YOUNG_PERSON)
+    young_person_id = access.own_record_id(actor)
     if people.case_status(session, actor) == "exited" and not data["needs_help"]:
         raise Forbidden(
             "You have left the programme, so check-ins are closed. If you need help now, "
             "press the help button: it always reaches the team."
         )
-    young_person_id = actor.young_person_id
     earlier = _by_client_ref(session, young_person_id, data["client_ref"])
     if earlier is not None:
         return earlier, False
@@ -64,7 +63,10 @@ def submit(
             session.add(check_in)
             session.flush()
     except IntegrityError:
-        return _by_client_ref(session, young_person_id, data["client_ref"]), False
+        earlier = _by_client_ref(session, young_person_id, data["client_ref"])
+        if earlier is None:  # not a concurrent retry: the row itself was refused
+            raise
+        return earlier, False
     alert = _raise_alert(session, check_in, now)
     check_in.alert_ids = [str(alert.id)] if alert is not None else []
     session.flush()
@@ -138,11 +140,8 @@ def _by_client_ref(session: Session, young_person_id: uuid.UUID, client_ref: str
     )
 
 
-def my_check_ins_query(
-    actor: User, *, updated_since: datetime | None = None
-) -> Select[tuple[CheckIn]]:
-    access.require_role(actor, access.YOUNG_PERSON)
-    return _history(actor.young_person_id, updated_since)
+def my_check_ins_query(actor: User, *, updated_since: datetime | None = None) -> Select[CheckIn]:
+    return _history(access.own_record_id(actor), updated_since)
 
 
 def staff_check_ins_query(
@@ -151,12 +150,12 @@ def staff_check_ins_query(
     young_person_id: uuid.UUID,
     *,
     updated_since: datetime | None = None,
-) -> Select[tuple[CheckIn]]:
+) -> Select[CheckIn]:
     young_person = people.read_record(session, actor, young_person_id, "check_ins")
     return _history(young_person.id, updated_since)
 
 
-def _history(young_person_id: uuid.UUID, updated_since: datetime | None) -> Select[tuple[CheckIn]]:
+def _history(young_person_id: uuid.UUID, updated_since: datetime | None) -> Select[CheckIn]:
     query = select(CheckIn).where(CheckIn.young_person_id == young_person_id)
     if updated_since is not None:
         query = query.where(CheckIn.updated_at >= updated_since)

@@ -93,7 +93,7 @@ def register(
     return device, True
 
 
-def my_devices_query(actor: User) -> Select[tuple[Device]]:
+def my_devices_query(actor: User) -> Select[Device]:
     return (
         select(Device)
         .where(Device.user_id == actor.id)

@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from youthapp import access
+from youthapp import access, db
 from youthapp.errors import Conflict, InvalidInput, NotFound
 from youthapp.models import IdempotencyKey, Referral, User, YoungPerson
 
@@ -102,9 +102,12 @@ def begin(
         )
     if first.response_status is not None:
         _check_still_in_scope(session, actor, first)
-        return Replay(first.response_status, first.response_body or b"", first.response_headers)
+        return Replay(
+            first.response_status, first.response_body or b"", first.response_headers or {}
+        )
     # Still running, or died: take it over only once its lease has run out.
-    taken = session.execute(
+    taken = db.rowcount(
+        session,
         update(IdempotencyKey)
         .where(
             IdempotencyKey.id == first.id,
@@ -112,9 +115,9 @@ def begin(
             or_(IdempotencyKey.locked_until.is_(None), IdempotencyKey.locked_until <= now),
         )
         .values(locked_until=now + LEASE)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if taken.rowcount != 1:
+    if taken != 1:
         raise Conflict("The first request with this Idempotency-Key is still running.")
     return first.id
 
@@ -191,4 +194,4 @@ def forget_about(
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:
-    return session.execute(delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now)).rowcount
+    return db.rowcount(session, delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now))

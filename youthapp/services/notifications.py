@@ -130,7 +130,7 @@ def notify_young_person_of_plan_change(
     notify(session, recipient, "plan_updated", data=data, now=now)
 
 
-def inbox_query(user: User, *, unread: bool | None = None) -> Select[tuple[Notification]]:
+def inbox_query(user: User, *, unread: bool | None = None) -> Select[Notification]:
     query = select(Notification).where(Notification.user_id == user.id)
     if unread is True:
         query = query.where(Notification.read_at.is_(None))

@@ -42,7 +42,9 @@ def password_problems(password: str, *, email: str | None = None) -> list[str]:
     if len(password) > MAX_LENGTH:
         return [f"Use at most {MAX_LENGTH} characters."]
     lowered = password.lower()
-    core = _AFFIXES.match(lowered).group(1)  # "Password123!" -> "password"
+    affixes = _AFFIXES.match(lowered)
+    assert affixes is not None  # every part of the pattern may be empty: it always matches
+    core = affixes.group(1)  # "Password123!" -> "password"
     common = common_passwords()
     if lowered in common or (len(core) >= 4 and core in common):
         return ["This password is too common. Try a few unrelated words together."]

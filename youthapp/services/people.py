@@ -61,22 +61,24 @@ def own_or_in_scope(session: Session, actor: User, young_person_id: uuid.UUID | 
     /me); an id must be in the caller's staff scope, so a young person reaching a staff
     route (/young-people/{id}/...) finds nothing, their own id included."""
     if young_person_id is None:
-        access.require_role(actor, access.YOUNG_PERSON)
-        return actor.young_person_id
+        return access.own_record_id(actor)
     return find_young_person(session, actor, young_person_id).id
 
 
 def case_status(session: Session, young_person: User) -> str:
     """The status of a young person's case, as read when their request was authenticated
     (or from the database for an account loaded otherwise)."""
-    return young_person.case_status or session.scalar(
-        select(YoungPerson.status).where(YoungPerson.id == young_person.young_person_id)
+    return (
+        young_person.case_status
+        or session.execute(
+            select(YoungPerson.status).where(YoungPerson.id == young_person.young_person_id)
+        ).scalar_one()
     )
 
 
 def young_people_query(
     actor: User, *, status: str | None = None, q: str | None = None
-) -> Select[tuple[YoungPerson]]:
+) -> Select[YoungPerson]:
     query = access.young_people_visible_to(actor).options(_LIVE_MENTORS)
     if status:
         query = query.where(YoungPerson.status == status)
@@ -122,11 +124,15 @@ def update_young_person(
     ):
         changed.append("status")
         # Leaving ends the live assignments shown with the record: read them again.
-        young_person = session.scalar(
-            access.young_people_visible_to(actor)
-            .where(YoungPerson.id == young_person.id)
-            .options(_LIVE_MENTORS)
-            .execution_options(populate_existing=True)
+        young_person = (
+            session.scalars(
+                access.young_people_visible_to(actor)
+                .where(YoungPerson.id == young_person.id)
+                .options(_LIVE_MENTORS)
+                .execution_options(populate_existing=True)
+            )
+            .unique()
+            .one()
         )
     if changed:
         young_person.updated_at = now
@@ -232,7 +238,7 @@ def set_consents(
     if actor.role == access.YOUNG_PERSON:
         if actor.young_person_id != young_person_id:
             raise NotFound("No such young person.")
-        young_person = session.get(YoungPerson, young_person_id)
+        young_person = session.get_one(YoungPerson, young_person_id)
     else:
         young_person = find_young_person(session, actor, young_person_id)
         access.require_role(actor, access.COORDINATOR)

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from youthapp import access, audit
+from youthapp import access, audit, db
 from youthapp.errors import Forbidden, NotFound
 from youthapp.models import (
     SAFETY_PLAN_SECTIONS,
@@ -59,10 +59,11 @@ def _plan_changed(
     values: dict[str, Any] = {"version": SupportPlan.version + 1, "updated_at": now}
     if by_staff:
         values["reviewed_at"] = now
-    moved = session.execute(
-        update(SupportPlan).where(SupportPlan.young_person_id == young_person_id).values(**values)
+    moved = db.rowcount(
+        session,
+        update(SupportPlan).where(SupportPlan.young_person_id == young_person_id).values(**values),
     )
-    if moved.rowcount == 0:
+    if moved == 0:
         session.add(
             SupportPlan(
                 young_person_id=young_person_id,
@@ -196,9 +197,7 @@ def view_step(session: Session, actor: User, step_id: uuid.UUID) -> Step:
     return step
 
 
-def history_query(
-    session: Session, actor: User, young_person_id: uuid.UUID
-) -> Select[tuple[PlanChange]]:
+def history_query(session: Session, actor: User, young_person_id: uuid.UUID) -> Select[PlanChange]:
     young_person = people.read_record(session, actor, young_person_id, "plan_history")
     return (
         select(PlanChange)
@@ -380,7 +379,7 @@ def update_step(
         ]
     if diff:
         step.updated_at = now
-        goal = session.get(Goal, step.goal_id)
+        goal = session.get_one(Goal, step.goal_id)
         goal.updated_at = now
         session.flush()
         action = "ticked" if set(diff) == {"done"} else "updated"
@@ -403,7 +402,7 @@ def archive_step(
     if if_match:
         check_version(if_match, step.version)
     step.archived_at = step.updated_at = now
-    session.get(Goal, step.goal_id).updated_at = now
+    session.get_one(Goal, step.goal_id).updated_at = now
     session.flush()
     _history(
         session,
@@ -439,20 +438,17 @@ def _move(
     )
     position = max(0, min(position, len(siblings)))
     siblings.insert(position, item.id)
+    table = db.table_of(model)
     for index, sibling_id in enumerate(siblings):
         if sibling_id != item.id:
-            session.execute(
-                update(model.__table__)
-                .where(model.__table__.c.id == sibling_id)
-                .values(position=index)
-            )
+            session.execute(update(table).where(table.c.id == sibling_id).values(position=index))
     item.position = position
     return position
 
 
 # --- safety plan ------------------------------------------------------------------------------
 
-EMPTY_SECTIONS = {name: [] for name in SAFETY_PLAN_SECTIONS}
+EMPTY_SECTIONS: dict[str, list[str]] = {name: [] for name in SAFETY_PLAN_SECTIONS}
 
 
 def safety_plan_for(

@@ -7,12 +7,22 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, String, cast, delete, func, literal, select, update
+from sqlalchemy import (
+    Select,
+    SQLColumnExpression,
+    String,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, joinedload
 
-from youthapp import access, audit
+from youthapp import access, audit, db
 from youthapp.models import (
     STAFF_ROLES,
     Alert,
@@ -74,6 +84,8 @@ EXPORT_COVERAGE: dict[str, str] = {
     "team is the borough's, in young_person)",
 }
 STAFF_ONLY_HISTORY_FIELDS = frozenset({"staff_notes"})
+# What the export reads by the young person's id alone.
+_Own = TypeVar("_Own", Referral, PlanChange, CheckIn, SafetyTimer)
 
 
 @dataclass
@@ -82,7 +94,7 @@ class Export:
     young_person: YoungPerson
     referrals: list[Referral]
     assignments: list[Assignment]
-    goals: list[Goal]
+    goals: list[dict[str, Any]]
     plan_history: list[dict[str, Any]]
     safety_plan: SafetyPlan | None
     appointments: list[Appointment]
@@ -106,12 +118,11 @@ class Export:
 def export(session: Session, actor: User, *, now: datetime, show_names: bool) -> Export:
     """Everything the young person can see in the app, in one piece; staff-only fields are
     left to the views that show it."""
-    access.require_role(actor, access.YOUNG_PERSON)
-    person_id = actor.young_person_id
-    young_person = session.get(YoungPerson, person_id)
+    person_id = access.own_record_id(actor)
+    young_person = session.get_one(YoungPerson, person_id)
     feed = session.get(CalendarFeed, person_id)
 
-    def own(model, *order):
+    def own(model: type[_Own], *order: SQLColumnExpression[Any]) -> list[_Own]:
         return list(
             session.scalars(
                 select(model).where(model.young_person_id == person_id).order_by(*order)
@@ -200,7 +211,7 @@ ACCESS_WORDS = {
 }
 
 
-def access_log_query(actor: User) -> Select[tuple[AuditEvent, str | None]]:
+def access_log_query(actor: User) -> Select[AuditEvent, str | None]:
     """Which staff roles looked at or changed the young person's record, newest first, with
     the name of who did it (shown only where the programme allows)."""
     access.require_role(actor, access.YOUNG_PERSON)
@@ -222,11 +233,12 @@ def describe_access(
     entries = []
     for event, name in rows:
         what, _, verb = event.action.partition(".")
+        role = event.actor_role or ""  # a staff role: the query takes no other
         entry = {
             "at": event.occurred_at,
             "role": event.actor_role,
             "action": event.action,
-            "description": f"{event.actor_role.replace('_', ' ')} "
+            "description": f"{role.replace('_', ' ')} "
             f"{ACCESS_WORDS.get(verb, verb)} {what.replace('_', ' ')}",
         }
         if show_names:
@@ -285,8 +297,8 @@ def erase(
         ),
     )
     if account_ids:
-        for model in (Notification, Device, IdempotencyKey, AuthSession):
-            session.execute(delete(model).where(model.user_id.in_(account_ids)))
+        for by_account in (Notification, Device, IdempotencyKey, AuthSession):
+            session.execute(delete(by_account).where(by_account.user_id.in_(account_ids)))
         session.execute(
             update(User)
             .where(User.id.in_(account_ids))
@@ -325,7 +337,7 @@ def erase(
         update(StatusChange).where(StatusChange.young_person_id == person).values(reason=None)
     )
     session.execute(update(Handover).where(Handover.young_person_id == person).values(note=None))
-    young_person = session.get(YoungPerson, person)
+    young_person = session.get_one(YoungPerson, person)
     birth_year = date(young_person.date_of_birth.year, 1, 1)  # age stays countable, no more
     session.execute(
         update(Referral)
@@ -392,7 +404,8 @@ def erase_after_retention(
             trigger="retention",
             reason=f"retention period of {months} months after exit ended",
         )
-    closed = session.execute(
+    closed = db.rowcount(
+        session,
         update(Referral)
         .where(
             Referral.young_person_id.is_(None),
@@ -410,8 +423,8 @@ def erase_after_retention(
             risk_notes=None,
             decision_reason=None,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if closed:
         audit.record(
             session,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from youthapp import access, audit
+from youthapp import access, audit, db
 from youthapp.config import Settings
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Referral, User, YoungPerson
@@ -45,7 +45,7 @@ def submit_referral(
     needs = list(dict.fromkeys(data["needs"]))  # drop repeats, keep order
     if not needs or any(need not in DOMAINS for need in needs):
         errors["needs"] = [f"Choose one or more of: {', '.join(DOMAINS)}."]
-    if errors:
+    if errors or borough is None:
         raise InvalidInput("The referral is not complete.", errors=errors)
     referral = Referral(
         referrer_id=actor.id,
@@ -82,7 +82,7 @@ def submit_referral(
     return referral
 
 
-def referrals_query(actor: User, *, status: str | None = None) -> Select[tuple[Referral]]:
+def referrals_query(actor: User, *, status: str | None = None) -> Select[Referral]:
     query = access.referrals_visible_to(actor)
     if status:
         query = query.where(Referral.status == status)
@@ -300,14 +300,15 @@ def _move_from_submitted(
     session: Session, referral: Referral, status: str, now: datetime, **changes: Any
 ) -> None:
     # A compare-and-swap on the status, so two coordinators deciding at once cannot both win.
-    moved = session.execute(
+    moved = db.rowcount(
+        session,
         update(Referral)
         .where(Referral.id == referral.id, Referral.status == "submitted")
         .values(status=status, updated_at=now, **changes)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
     session.refresh(referral)
-    if moved.rowcount != 1:
+    if moved != 1:
         raise Conflict(f"This referral is already {referral.status}.")
 
 

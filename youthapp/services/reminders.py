@@ -79,7 +79,7 @@ def appointment_reminders(session: Session, *, now: datetime, offsets: Sequence[
         .execution_options(yield_per=BATCH)
     )
 
-    def reminders():
+    def reminders() -> Iterator[dict[str, Any]]:
         for appointment, account, resumed_at in rows:
             # None due before the time was set, or before the case was last active again.
             since = max(appointment.timing_set_at, resumed_at or appointment.timing_set_at)
@@ -250,8 +250,8 @@ def plan_reviews(session: Session, *, now: datetime, today_zone: str) -> int:
         .where(active, reviewed <= now - REVIEW_AFTER)
         .execution_options(yield_per=BATCH)
     )
-    for batch in _batches(stale_plans):
-        mentors = _live_mentors(session, {young_person_id for young_person_id, _ in batch})
+    for plan_batch in _batches(stale_plans):
+        mentors = _live_mentors(session, {young_person_id for young_person_id, _ in plan_batch})
         created += _insert_in_batches(
             session,
             (
@@ -264,7 +264,7 @@ def plan_reviews(session: Session, *, now: datetime, today_zone: str) -> int:
                     dedupe_key=f"plan_review:plan:{young_person_id}:{reviewed_at.date()}:"
                     f"{mentor.id}",
                 )
-                for young_person_id, reviewed_at in batch
+                for young_person_id, reviewed_at in plan_batch
                 for mentor in mentors[young_person_id]
             ),
         )

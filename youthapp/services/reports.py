@@ -10,9 +10,20 @@ import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, extract, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    TableValuedAlias,
+    and_,
+    extract,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
@@ -480,14 +491,16 @@ def _weekdays_between(first: date, last: date, wanted: set[int]) -> int:
 # --- Plumbing -------------------------------------------------------------------------------
 
 
-def _json_elements(column: ColumnElement, dialect: str):
+def _json_elements(column: SQLColumnExpression[list[str]], dialect: str) -> TableValuedAlias:
     """The elements of a JSON array column as rows with a `value` column."""
     if dialect == "postgresql":
         return func.json_array_elements_text(column).table_valued("value")
     return func.json_each(column).table_valued("value")
 
 
-def _minutes_between(start: ColumnElement, end: ColumnElement, dialect: str) -> ColumnElement:
+def _minutes_between(
+    start: SQLColumnExpression[datetime], end: SQLColumnExpression[datetime | None], dialect: str
+) -> ColumnElement[float | Decimal]:
     if dialect == "postgresql":
         return extract("epoch", end - start) / 60
     return (func.julianday(end) - func.julianday(start)) * 1440.0

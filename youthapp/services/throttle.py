@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from youthapp import db
 from youthapp.errors import TooManyAttempts
 from youthapp.models import AuthFailure
 from youthapp.vocabulary import normalise_email
@@ -56,7 +57,7 @@ def check_allowed(
         )
     if not policy.address_max_failures:
         return
-    address_failures = session.scalar(
+    address_failures = session.execute(
         select(func.count())
         .select_from(AuthFailure)
         .where(
@@ -64,7 +65,7 @@ def check_allowed(
             AuthFailure.client_address == address,
             AuthFailure.occurred_at > now - policy.address_window,
         )
-    )
+    ).scalar_one()
     if address_failures >= policy.address_max_failures:
         oldest = session.scalar(
             select(func.min(AuthFailure.occurred_at)).where(
@@ -73,6 +74,8 @@ def check_allowed(
                 AuthFailure.occurred_at > now - policy.address_window,
             )
         )
+        if oldest is None:  # purged since they were counted: nothing left to wait for
+            return
         raise TooManyAttempts(
             "Too many failed attempts from this network. Try again later.",
             retry_after=_seconds_until(oldest + policy.address_window, now),
@@ -107,4 +110,4 @@ def _seconds_until(moment: datetime, now: datetime) -> int:
 
 
 def purge_older_than(session: Session, cutoff: datetime) -> int:
-    return session.execute(delete(AuthFailure).where(AuthFailure.occurred_at < cutoff)).rowcount
+    return db.rowcount(session, delete(AuthFailure).where(AuthFailure.occurred_at < cutoff))

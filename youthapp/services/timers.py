@@ -87,7 +87,7 @@ def stop_running(session: Session, young_person_id: uuid.UUID, *, now: datetime)
         session.flush()
 
 
-def my_timers_query(actor: User) -> Select[tuple[SafetyTimer]]:
+def my_timers_query(actor: User) -> Select[SafetyTimer]:
     access.require_role(actor, access.YOUNG_PERSON)
     return (
         select(SafetyTimer)
