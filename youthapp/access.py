@@ -266,7 +266,8 @@ def _coordinator_of(team: ColumnElement[uuid.UUID] | uuid.UUID) -> ColumnElement
     )
 
 
-def _my_teams(actor: User) -> Select[uuid.UUID]:
+def teams_of(actor: User) -> Select[uuid.UUID]:
+    """The ids of the teams `actor` is in."""
     return select(TeamMember.team_id).where(TeamMember.user_id == actor.id)
 
 
@@ -322,7 +323,7 @@ def staff_scope(
     """
     if actor.role == COORDINATOR:
         return young_person_id.in_(
-            select(YoungPerson.id).where(YoungPerson.team_id.in_(_my_teams(actor)))
+            select(YoungPerson.id).where(YoungPerson.team_id.in_(teams_of(actor)))
         )
     if actor.role == LEAD:
         return true()
@@ -332,7 +333,7 @@ def staff_scope(
 
 
 def _in_my_teams(actor: User, team_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[bool]:
-    return team_id.in_(_my_teams(actor))
+    return team_id.in_(teams_of(actor))
 
 
 def own_or_staff_scope(

@@ -54,6 +54,7 @@ class YoungPersonSchema(Schema):
     last_name = fields.String(required=True)
     date_of_birth = fields.Date(required=True)
     borough = fields.String(required=True)
+    team_id = fields.UUID(required=True, metadata={"description": "The team of the borough"})
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     needs = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True)
@@ -88,7 +89,16 @@ class YoungPersonUpdateSchema(StrictSchema):
     consents = fields.Nested(ConsentsSchema)
     phone = fields.String(allow_none=True, validate=[validate.Length(max=30), PHONE])
     email = Email(allow_none=True)
-    borough = Text(40, min_length=1, metadata={"enum": list(LONDON_BOROUGHS)})
+    borough = Text(
+        40,
+        min_length=1,
+        metadata={
+            "enum": list(LONDON_BOROUGHS),
+            "description": "A borough of another team transfers the case there (the status "
+            "history says `reason: transfer`; the old team's coordinators lose access, the "
+            "assigned mentors keep theirs, the new team's coordinators are told)",
+        },
+    )
 
 
 class YoungPersonQueryArgsSchema(StrictSchema):
@@ -149,6 +159,11 @@ class HandoverSchema(Schema):
 
 class StatusChangeSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(YOUNG_PERSON_STATUSES))
-    reason = fields.String(allow_none=True)
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": '"transfer" for a move between teams (the status stays)'},
+    )
+    from_team_id = fields.UUID(allow_none=True, metadata={"description": "A transfer's old team"})
+    to_team_id = fields.UUID(allow_none=True, metadata={"description": "A transfer's new team"})
     changed_by_id = fields.UUID(allow_none=True)
     changed_at = AwareDateTime(required=True)

@@ -52,6 +52,7 @@ class ReferralSchema(ReferralStatusSchema):
     last_name = fields.String()
     date_of_birth = fields.Date()
     borough = fields.String()
+    team_id = fields.UUID(metadata={"description": "The team of the borough, which triages it"})
     phone = fields.String(allow_none=True)
     email = fields.String(allow_none=True)
     needs = fields.List(fields.String(validate=validate.OneOf(DOMAINS)))

@@ -8,7 +8,7 @@ from api.database import db_session
 from api.etags import ETAG_HEADER
 from api.extensions import Blueprint, current_user
 from api.reports.schemas import OutcomeQueryArgsSchema, OutcomeReportSchema
-from youthapp.access import COORDINATOR
+from youthapp.access import COORDINATOR, LEAD
 from youthapp.clock import utcnow
 from youthapp.services import reports
 
@@ -31,20 +31,24 @@ _CSV_BODY = {
 
 @blp.route("/outcomes")
 class Outcomes(MethodView):
-    @blp.roles_required(COORDINATOR)
+    @blp.roles_required(COORDINATOR, LEAD)
+    @blp.alt_response(404, response="NOT_FOUND")
     @blp.arguments(OutcomeQueryArgsSchema, location="query", unknown=RAISE)
     @blp.response(200, OutcomeReportSchema, headers=ETAG_HEADER)
     @blp.doc(responses={200: {"content": {CSV: _CSV_BODY}}})
     @blp.alt_response(304, description="Not modified")
     def get(self, query):
-        """Outcome figures over a period (default the last 90 days); counts of 1 to 4 are
-        suppressed. CSV with `?format=csv` or `Accept: text/csv`."""
+        """Outcome figures over a period (default the last 90 days) for your teams, or one
+        of them; a lead's for the whole programme or any team. Counts of 1 to 4 are
+        suppressed, within each team and across teams. CSV with `?format=csv` or
+        `Accept: text/csv`."""
         export_format = query.get("format") or _format_asked_for()
         report = reports.outcomes(
             db_session(),
             current_user(),
             since=query.get("since"),
             until=query.get("until"),
+            team_id=query.get("team_id"),
             now=utcnow(),
             export_format=export_format,
         )

@@ -19,6 +19,12 @@ class OutcomeQueryArgsSchema(StrictSchema):
     until = AwareDateTime(
         data_key="to", metadata={"description": "End of the period (excluded); default: now"}
     )
+    team_id = fields.UUID(
+        metadata={
+            "description": "One team's figures: one of your teams, or for a lead any team "
+            "(404 otherwise). Default: your teams together; for a lead the whole programme"
+        }
+    )
     format = fields.String(
         validate=validate.OneOf(FORMATS),
         metadata={
@@ -184,6 +190,12 @@ class OutcomeSuppressionSchema(Schema):
 class OutcomeReportSchema(Schema):
     since = AwareDateTime(required=True, data_key="from")
     until = AwareDateTime(required=True, data_key="to")
+    team_ids = fields.List(
+        fields.UUID(),
+        required=True,
+        allow_none=True,
+        metadata={"description": "The teams the figures are for; null for the whole programme"},
+    )
     population = fields.String(required=True, metadata={"description": "Who is counted"})
     suppression = fields.Nested(OutcomeSuppressionSchema, required=True)
     referrals = fields.Nested(ReferralFiguresSchema, required=True)

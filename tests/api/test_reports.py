@@ -234,11 +234,11 @@ def march(caller) -> dict:
 
 
 def figures(report: dict) -> dict:
-    """The report without the parts that say what it is (period, rule, population)."""
+    """The report without the parts that say what it is (period, teams, rule, population)."""
     return {
         key: value
         for key, value in report.items()
-        if key not in ("from", "to", "suppression", "population")
+        if key not in ("from", "to", "team_ids", "suppression", "population")
     }
 
 
@@ -724,7 +724,7 @@ def test_the_same_figures_as_csv(coordinator, arrange):
     }
     for key, cell in json_rows.items():
         assert values[key] == ("[c]" if cell["suppressed"] else str(cell["value"]))
-    figure_rows = [row for row in rows[1:] if row[0] not in ("period", "note")]
+    figure_rows = [row for row in rows[1:] if row[0] not in ("period", "scope", "note")]
     assert len(figure_rows) == len(list(leaf_cells(figures(report)))) == 48
 
 

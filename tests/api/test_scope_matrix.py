@@ -1,5 +1,8 @@
 """Every role against every referral and young-person endpoint, in and out of scope.
 
+The records are in the default team's borough; a second team (Enfield's) has a coordinator
+of its own, to whom they are out of scope, and a lead reads them all and changes nothing.
+
 Out of scope is 404 (existence does not leak); a record the caller can see but may not
 change is 403; a role that may never use an endpoint is 403, whatever the id.
 """
@@ -32,10 +35,19 @@ class World:
     appointment_id: str
     alert_id: str
     timer_id: str
+    other_coordinator: Caller  # in another team
+    lead: Caller
 
 
 @pytest.fixture
 def world(as_role, programme) -> World:
+    admin = as_role("admin")
+    north = admin.post("/api/v1/teams", json={"name": "North", "boroughs": ["Enfield"]})
+    other_coordinator = as_role("coordinator")
+    admin.put(
+        f"/api/v1/users/{other_coordinator.user.id}/teams",
+        json={"team_ids": [north.get_json()["id"]]},
+    )
     coordinator = as_role("coordinator")
     referrer = as_role("referrer")
     referral = programme.refer(referrer)
@@ -70,7 +82,7 @@ def world(as_role, programme) -> World:
         other_referrer=as_role("referrer"),
         mentor=mentor,
         other_mentor=as_role("mentor"),
-        admin=as_role("admin"),
+        admin=admin,
         young_person=young_person,
         other_young_person=other_young_person,
         referral_id=pending["id"],
@@ -81,6 +93,8 @@ def world(as_role, programme) -> World:
         appointment_id=appointment["id"],
         alert_id=alert["id"],
         timer_id=timer.get_json()["id"],
+        other_coordinator=other_coordinator,
+        lead=as_role("lead"),
     )
 
 
@@ -292,6 +306,38 @@ for (_method, _path), _statuses in MATRIX.items():
         never = ("mentor", "other_mentor", "admin", "young_person", "other_young_person")
     for _role in never:
         _statuses[ROLES.index(_role)] = 403
+
+
+# Where a coordinator's 403 comes after the record was found (a coordinator may see it but
+# not do this): to a coordinator who may not see it, it is not found.
+_REFUSED_AFTER_FINDING = {
+    ("POST", "/referrals/{referral_id}/withdraw"),
+    ("POST", "/appointments/{appointment_id}/response"),
+}
+
+
+def _other_team(method: str, path: str, coordinator: int) -> int:
+    """A coordinator of another team: what the coordinator may reach is not found, lists
+    are their own team's (empty), and role gates answer as for any coordinator."""
+    if (method, path) in _REFUSED_AFTER_FINDING:
+        return 404
+    if coordinator == 403 or path.startswith("/me"):
+        return coordinator
+    if "{" in path or (method, path) == ("POST", "/appointments"):
+        return 404
+    return coordinator
+
+
+def _lead(method: str, coordinator: int) -> int:
+    """A lead reads what a coordinator reads, in every team, and changes nothing."""
+    if coordinator == 403 or method not in ("GET", "HEAD"):
+        return 403
+    return coordinator
+
+
+ROLES += ["other_coordinator", "lead"]
+for (_method, _path), _statuses in MATRIX.items():
+    _statuses += [_other_team(_method, _path, _statuses[0]), _lead(_method, _statuses[0])]
 
 BODIES = {
     "/referrals/{referral_id}/decision": {"decision": "accept"},

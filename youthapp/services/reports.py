@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import uuid
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from youthapp import access, audit
 from youthapp.clock import local_to_utc
-from youthapp.errors import InvalidInput
+from youthapp.errors import InvalidInput, NotFound
 from youthapp.models import (
     ALERT_KINDS,
     REFERRAL_STATUSES,
@@ -40,20 +41,12 @@ from youthapp.models import (
     CheckInSchedule,
     Goal,
     Referral,
+    Team,
     User,
     YoungPerson,
 )
 from youthapp.services import suppression
-from youthapp.services.suppression import (
-    Cell,
-    Count,
-    Measure,
-    cells,
-    median,
-    protect,
-    publish,
-    rate,
-)
+from youthapp.services.suppression import Cell, Count, Grid, Measure, median, rate
 from youthapp.vocabulary import DOMAINS
 
 DEFAULT_PERIOD = timedelta(days=90)
@@ -124,6 +117,7 @@ class OutcomeReport:
 
     since: datetime
     until: datetime
+    team_ids: list[uuid.UUID] | None  # None: the whole programme
     referrals: ReferralFigures
     enrolments: Count
     active_caseload: CaseloadFigures
@@ -143,25 +137,31 @@ def outcomes(
     until: datetime | None,
     now: datetime,
     export_format: str = "json",
+    team_id: uuid.UUID | None = None,
 ) -> OutcomeReport:
-    """The programme's outcome figures over [since, until) (default: the 90 days up to now)."""
-    access.require_role(actor, access.COORDINATOR)
+    """The outcome figures over [since, until) (default: the 90 days up to now), for the
+    caller's teams, or one of them (`team_id`); a lead's for the programme or any team."""
+    access.require_role(actor, access.COORDINATOR, access.LEAD)
     until = until or now
     since = since or _before(until, DEFAULT_PERIOD)
     if since > until:
         raise InvalidInput("`from` must not be after `to`.")
+    team_ids = list(session.scalars(select(Team.id).order_by(Team.id)))
+    scope = _scope(session, actor, team_id, team_ids)
+    period = _Period(since, until, team_ids, scope)
     dialect = session.get_bind().dialect.name
-    enrolments, active_caseload = _young_people(session, since, until, dialect)
+    enrolments, active_caseload = _young_people(session, period, dialect)
     report = OutcomeReport(
         since=since,
         until=until,
-        referrals=_referrals(session, since, until),
+        team_ids=sorted(scope) if scope is not None else None,
+        referrals=_referrals(session, period),
         enrolments=enrolments,
         active_caseload=active_caseload,
-        appointment_attendance=_attendance(session, since, until),
-        check_ins=_check_ins(session, since, min(until, now)),
-        goals_achieved=_goals(session, since, until),
-        alerts=_alerts(session, since, until, dialect),
+        appointment_attendance=_attendance(session, period),
+        check_ins=_check_ins(session, period, min(until, now)),
+        goals_achieved=_goals(session, period),
+        alerts=_alerts(session, period, dialect),
     )
     # Who ran the report, and over what: no young person is named, and no figure is kept.
     audit.record(
@@ -175,6 +175,21 @@ def outcomes(
     return report
 
 
+def _scope(
+    session: Session, actor: User, team_id: uuid.UUID | None, team_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID] | None:
+    """The teams a report is for: a coordinator's own (or one of them), or for a lead any
+    one team or (None) the whole programme. A team outside the caller's is not found."""
+    allowed = (
+        set(team_ids) if actor.role == access.LEAD else set(session.scalars(access.teams_of(actor)))
+    )
+    if team_id is not None:
+        if team_id not in allowed:
+            raise NotFound("No such team.")
+        return {team_id}
+    return None if actor.role == access.LEAD else allowed
+
+
 def as_csv(report: OutcomeReport) -> str:
     """The same figures, one row each: figure, breakdown, value ([c] suppressed, [z] none)."""
     buffer = io.StringIO()
@@ -182,6 +197,9 @@ def as_csv(report: OutcomeReport) -> str:
     writer.writerow(("figure", "breakdown", "value"))
     writer.writerow(("period", "from", _iso(report.since)))
     writer.writerow(("period", "to", _iso(report.until)))
+    if report.team_ids is not None:
+        for team_id in report.team_ids:
+            writer.writerow(("scope", "team_id", str(team_id)))
     for figure, breakdown, published in figures(report):
         writer.writerow((figure, breakdown, _csv_value(published)))
     writer.writerow(("note", CSV_SUPPRESSED, f"Suppressed. {report.suppression.rule}"))
@@ -250,77 +268,97 @@ def _counted_referral() -> ColumnElement[bool]:
 # --- The figures ----------------------------------------------------------------------------
 
 
-def _referrals(session: Session, since: datetime, until: datetime) -> ReferralFigures:
+def _referrals(session: Session, period: _Period) -> ReferralFigures:
     """Referrals received in the range, by source (referrer type) and by where they stand now."""
     rows = session.execute(
-        select(Referral.referrer_type, Referral.status, func.count())
-        .where(Referral.created_at >= since, Referral.created_at < until, _counted_referral())
-        .group_by(Referral.referrer_type, Referral.status)
+        select(Referral.team_id, Referral.referrer_type, Referral.status, func.count())
+        .where(
+            Referral.created_at >= period.since,
+            Referral.created_at < period.until,
+            _counted_referral(),
+        )
+        .group_by(Referral.team_id, Referral.referrer_type, Referral.status)
     ).all()
-    by_source = cells(REFERRER_TYPES, ((source, n) for source, status, n in rows))
-    by_decision = cells(
-        REFERRAL_STATUSES,
-        ((status, n) for source, status, n in rows if source in REFERRER_TYPES),
+    sources = [f"source:{source}" for source in REFERRER_TYPES]
+    decisions = [f"decision:{status}" for status in REFERRAL_STATUSES]
+    grid = period.grid(["total", *sources, *decisions], [("total", sources), ("total", decisions)])
+    for team_id, source, status, n in rows:
+        if source in REFERRER_TYPES:
+            grid.add(team_id, "total", n)
+            grid.add(team_id, f"source:{source}", n)
+            grid.add(team_id, f"decision:{status}", n)
+    cell = period.view(grid)
+    return ReferralFigures(
+        cell["total"].publish(),
+        {source: cell[f"source:{source}"].publish() for source in REFERRER_TYPES},
+        {status: cell[f"decision:{status}"].publish() for status in REFERRAL_STATUSES},
     )
-    total = Cell(sum(cell.raw for cell in by_source.values()))
-    protect(total, by_source.values(), by_decision.values())
-    return ReferralFigures(total.publish(), publish(by_source), publish(by_decision))
 
 
-def _young_people(
-    session: Session, since: datetime, until: datetime, dialect: str
-) -> tuple[Count, CaseloadFigures]:
+def _young_people(session: Session, period: _Period, dialect: str) -> tuple[Count, CaseloadFigures]:
     """Enrolments in the range, and the active caseload now with its needs."""
-    enrolled, active = session.execute(
+    counts = session.execute(
         select(
-            func.count().filter(YoungPerson.created_at >= since, YoungPerson.created_at < until),
+            YoungPerson.team_id,
+            func.count().filter(
+                YoungPerson.created_at >= period.since, YoungPerson.created_at < period.until
+            ),
             func.count().filter(YoungPerson.status == "active"),
-        ).where(*_counted())
-    ).one()
+        )
+        .where(*_counted())
+        .group_by(YoungPerson.team_id)
+    ).all()
     need = _json_elements(YoungPerson.needs, dialect)
     by_need = session.execute(
-        select(need.c.value, func.count(YoungPerson.id.distinct()))
+        select(YoungPerson.team_id, need.c.value, func.count(YoungPerson.id.distinct()))
         .select_from(YoungPerson)
         .join(need, true())
         .where(YoungPerson.status == "active", *_counted())
-        .group_by(need.c.value)
+        .group_by(YoungPerson.team_id, need.c.value)
     ).all()
-    enrolments, caseload = Cell(enrolled), Cell(active)
-    by_domain = cells(DOMAINS, by_need)
-    # Needs overlap (one person, several domains), so no cell follows from the total: the
-    # primary rule is enough here.
-    protect(enrolments)
-    protect(caseload)
-    for cell in by_domain.values():
-        protect(cell)
-    return enrolments.publish(), CaseloadFigures(caseload.publish(), publish(by_domain))
-
-
-def _attendance(session: Session, since: datetime, until: datetime) -> AttendanceFigures:
-    """Appointments starting in the range and marked attended or missed."""
-    rows = session.execute(
-        select(Appointment.status, func.count())
-        .join(YoungPerson, YoungPerson.id == Appointment.young_person_id)
-        .where(
-            Appointment.starts_at >= since,
-            Appointment.starts_at < until,
-            Appointment.status.in_(APPOINTMENT_OUTCOMES),
-            *_counted(),
-        )
-        .group_by(Appointment.status)
-    ).all()
-    outcome = cells(APPOINTMENT_OUTCOMES, rows)
-    recorded = Cell(sum(cell.raw for cell in outcome.values()))
-    protect(recorded, outcome.values())
-    return AttendanceFigures(
-        attended=outcome["attended"].publish(),
-        missed=outcome["missed"].publish(),
-        recorded=recorded.publish(),
-        rate=rate(outcome["attended"], recorded),
+    # Needs overlap (one person, several domains), so no cell follows from the total: within
+    # a team the primary rule is enough, across teams each cell is a breakdown as any other.
+    needs = [f"need:{domain}" for domain in DOMAINS]
+    grid = period.grid(["enrolments", "caseload", *needs])
+    for team_id, enrolled, active in counts:
+        grid.add(team_id, "enrolments", enrolled)
+        grid.add(team_id, "caseload", active)
+    for team_id, domain, n in by_need:
+        grid.add(team_id, f"need:{domain}", n)
+    cell = period.view(grid)
+    return cell["enrolments"].publish(), CaseloadFigures(
+        cell["caseload"].publish(),
+        {domain: cell[f"need:{domain}"].publish() for domain in DOMAINS},
     )
 
 
-def _check_ins(session: Session, since: datetime, until: datetime) -> CheckInFigures:
+def _attendance(session: Session, period: _Period) -> AttendanceFigures:
+    """Appointments starting in the range and marked attended or missed."""
+    rows = session.execute(
+        select(YoungPerson.team_id, Appointment.status, func.count())
+        .join(YoungPerson, YoungPerson.id == Appointment.young_person_id)
+        .where(
+            Appointment.starts_at >= period.since,
+            Appointment.starts_at < period.until,
+            Appointment.status.in_(APPOINTMENT_OUTCOMES),
+            *_counted(),
+        )
+        .group_by(YoungPerson.team_id, Appointment.status)
+    ).all()
+    grid = period.grid(["recorded", *APPOINTMENT_OUTCOMES], [("recorded", APPOINTMENT_OUTCOMES)])
+    for team_id, outcome, n in rows:
+        grid.add(team_id, "recorded", n)
+        grid.add(team_id, outcome, n)
+    cell = period.view(grid)
+    return AttendanceFigures(
+        attended=cell["attended"].publish(),
+        missed=cell["missed"].publish(),
+        recorded=cell["recorded"].publish(),
+        rate=rate(cell["attended"], cell["recorded"]),
+    )
+
+
+def _check_ins(session: Session, period: _Period, until: datetime) -> CheckInFigures:
     """Check-ins expected of young people with an active schedule, and how many came.
 
     Per young person, the window is [since, until) from when their current schedule took
@@ -332,9 +370,11 @@ def _check_ins(session: Session, since: datetime, until: datetime) -> CheckInFig
     young person's zone), from one query whose rows are one per schedule, in constant time
     each.
     """
+    since = period.since
     received = func.count(CheckIn.id)
     rows = session.execute(
         select(
+            YoungPerson.team_id,
             CheckInSchedule.days,
             CheckInSchedule.local_time,
             CheckInSchedule.timezone,
@@ -356,72 +396,77 @@ def _check_ins(session: Session, since: datetime, until: datetime) -> CheckInFig
             CheckInSchedule.effective_from < until,
             *_counted(),
         )
-        # The primary key: PostgreSQL then allows the schedule's other columns ungrouped.
-        .group_by(CheckInSchedule.young_person_id)
+        # The primary keys: PostgreSQL then allows their other columns ungrouped.
+        .group_by(CheckInSchedule.young_person_id, YoungPerson.id)
     ).all()
-    expected_total = received_total = 0
-    for days, local_time, zone, effective_from, count in rows:
+    grid = period.grid(
+        ["expected", "received", "not_received"], [("expected", ("received", "not_received"))]
+    )
+    for team_id, days, local_time, zone, effective_from, count in rows:
         expected = expected_check_ins(days, local_time, zone, max(since, effective_from), until)
-        expected_total += expected
-        received_total += min(count, expected)
-    expected_cell = Cell(expected_total)
-    parts = {
-        "received": Cell(received_total),
-        "not_received": Cell(expected_total - received_total),
-    }
-    protect(expected_cell, parts.values())
+        grid.add(team_id, "expected", expected)
+        grid.add(team_id, "received", min(count, expected))
+        grid.add(team_id, "not_received", expected - min(count, expected))
+    cell = period.view(grid)
     return CheckInFigures(
-        expected=expected_cell.publish(),
-        received=parts["received"].publish(),
-        not_received=parts["not_received"].publish(),
-        rate=rate(parts["received"], expected_cell),
+        expected=cell["expected"].publish(),
+        received=cell["received"].publish(),
+        not_received=cell["not_received"].publish(),
+        rate=rate(cell["received"], cell["expected"]),
     )
 
 
-def _goals(session: Session, since: datetime, until: datetime) -> GoalFigures:
+def _goals(session: Session, period: _Period) -> GoalFigures:
     """Goals achieved in the range (and still achieved, and not deleted from the plan)."""
     rows = session.execute(
-        select(Goal.domain, func.count())
+        select(YoungPerson.team_id, Goal.domain, func.count())
         .join(YoungPerson, YoungPerson.id == Goal.young_person_id)
         .where(
             Goal.status == "achieved",
-            Goal.achieved_at >= since,
-            Goal.achieved_at < until,
+            Goal.achieved_at >= period.since,
+            Goal.achieved_at < period.until,
             Goal.archived_at.is_(None),
             *_counted(),
         )
-        .group_by(Goal.domain)
+        .group_by(YoungPerson.team_id, Goal.domain)
     ).all()
-    by_domain = cells(DOMAINS, rows)
-    total = Cell(sum(cell.raw for cell in by_domain.values()))
-    protect(total, by_domain.values())
-    return GoalFigures(total.publish(), publish(by_domain))
+    grid = period.grid(["total", *DOMAINS], [("total", DOMAINS)])
+    for team_id, domain, n in rows:
+        if domain in DOMAINS:
+            grid.add(team_id, "total", n)
+            grid.add(team_id, domain, n)
+    cell = period.view(grid)
+    return GoalFigures(
+        cell["total"].publish(), {domain: cell[domain].publish() for domain in DOMAINS}
+    )
 
 
-def _alerts(session: Session, since: datetime, until: datetime, dialect: str) -> AlertFigures:
+def _alerts(session: Session, period: _Period, dialect: str) -> AlertFigures:
     """Alerts raised in the range, by kind, and how long they waited to be acknowledged."""
     about_counted = (
-        Alert.created_at >= since,
-        Alert.created_at < until,
+        Alert.created_at >= period.since,
+        Alert.created_at < period.until,
         Alert.kind.in_(ALERT_KINDS),
         *_counted(),
     )
     rows = session.execute(
-        select(Alert.kind, func.count(), func.count(Alert.acknowledged_at))
+        select(YoungPerson.team_id, Alert.kind, func.count(), func.count(Alert.acknowledged_at))
         .join(YoungPerson, YoungPerson.id == Alert.young_person_id)
         .where(*about_counted)
-        .group_by(Alert.kind)
+        .group_by(YoungPerson.team_id, Alert.kind)
     ).all()
-    by_kind = cells(ALERT_KINDS, ((kind, n) for kind, n, _ in rows))
-    raised = sum(n for _, n, _ in rows)
-    acknowledged_count = sum(n for _, _, n in rows)
-    total = Cell(raised)
-    acknowledgement = {
-        "acknowledged": Cell(acknowledged_count),
-        "not_acknowledged": Cell(raised - acknowledged_count),
-    }
-    protect(total, by_kind.values(), acknowledgement.values())
-    acknowledged = acknowledgement["acknowledged"]
+    kinds = [f"kind:{kind}" for kind in ALERT_KINDS]
+    acknowledgement = ["acknowledged", "not_acknowledged"]
+    grid = period.grid(
+        ["total", *kinds, *acknowledgement], [("total", kinds), ("total", acknowledgement)]
+    )
+    for team_id, kind, n, acknowledged_n in rows:
+        grid.add(team_id, "total", n)
+        grid.add(team_id, f"kind:{kind}", n)
+        grid.add(team_id, "acknowledged", acknowledged_n)
+        grid.add(team_id, "not_acknowledged", n - acknowledged_n)
+    cell = period.view(grid)
+    acknowledged = cell["acknowledged"]
 
     def median_minutes() -> float:
         minutes = _minutes_between(Alert.created_at, Alert.acknowledged_at, dialect).label("m")
@@ -429,7 +474,7 @@ def _alerts(session: Session, since: datetime, until: datetime, dialect: str) ->
         middle = session.scalars(
             select(minutes)
             .join(YoungPerson, YoungPerson.id == Alert.young_person_id)
-            .where(Alert.acknowledged_at.is_not(None), *about_counted)
+            .where(Alert.acknowledged_at.is_not(None), *about_counted, *period.in_scope())
             .order_by(minutes)
             .offset((n - 1) // 2)
             .limit(2 - n % 2)
@@ -437,12 +482,37 @@ def _alerts(session: Session, since: datetime, until: datetime, dialect: str) ->
         return sum(float(m) for m in middle) / len(middle)
 
     return AlertFigures(
-        total=total.publish(),
-        by_kind=publish(by_kind),
+        total=cell["total"].publish(),
+        by_kind={kind: cell[f"kind:{kind}"].publish() for kind in ALERT_KINDS},
         acknowledged=acknowledged.publish(),
-        not_acknowledged=acknowledgement["not_acknowledged"].publish(),
+        not_acknowledged=cell["not_acknowledged"].publish(),
         median_minutes_to_acknowledge=median(acknowledged, median_minutes),
     )
+
+
+@dataclass(frozen=True)
+class _Period:
+    """What a report is over: a period, every team (for suppression across them), and the
+    teams it is for (None: the whole programme)."""
+
+    since: datetime
+    until: datetime
+    team_ids: Sequence[uuid.UUID]
+    scope: Collection[uuid.UUID] | None
+
+    def grid(
+        self, keys: Sequence[str], breakdowns: Sequence[tuple[str, Sequence[str]]] = ()
+    ) -> Grid:
+        return Grid(self.team_ids, keys, breakdowns)
+
+    def view(self, grid: Grid) -> dict[str, Cell]:
+        grid.protect()
+        return grid.view(self.scope)
+
+    def in_scope(self) -> tuple[ColumnElement[bool], ...]:
+        if self.scope is None:
+            return ()
+        return (YoungPerson.team_id.in_(list(self.scope)),)
 
 
 # --- Expected check-ins ---------------------------------------------------------------------

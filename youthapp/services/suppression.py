@@ -19,12 +19,23 @@ Small-number suppression (the rule the report states in every answer, as SUPPRES
 
 Active caseload by domain is not a breakdown of its total (one young person can have several
 needs), so subtraction recovers nothing there and only the primary rule applies to it.
+
+Teams. A programme with teams publishes each figure for a team, for the teams of a
+coordinator, and (to leads) for the whole programme. Each team's cells add up to the
+programme's, so teams are one more breakdown: a team's hidden count could otherwise be had
+as the programme's minus the other teams'. Every report is therefore worked out on the whole
+grid, every team's cells and the programme's (`Grid`): rules 1 and 2 are applied within each
+team's breakdowns and across the teams of every cell, again and again until nothing more is
+hidden, so that a team's report, another team's and the programme's agree on what is hidden.
+A report for several teams at once (a coordinator in two) shows a sum only where every team's
+cell in it is shown: hidden cells never enter a published sum.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 THRESHOLD = 5
 RULE = (
@@ -112,6 +123,58 @@ def median(over: Cell, compute: Callable[[], float]) -> Measure:
 
 def publish(group: Mapping[str, Cell]) -> dict[str, Count]:
     return {key: cell.publish() for key, cell in group.items()}
+
+
+@dataclass
+class Grid:
+    """One figure group's cells, for every team and for the programme (their sum), keyed by
+    name ("total", "by_source:teacher"); `breakdowns` say which cells add up to which."""
+
+    team_ids: Collection[uuid.UUID]
+    keys: Sequence[str]
+    breakdowns: Sequence[tuple[str, Sequence[str]]] = ()
+    rows: dict[uuid.UUID, dict[str, Cell]] = field(init=False)
+    programme: dict[str, Cell] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rows = {team: {key: Cell(0) for key in self.keys} for team in self.team_ids}
+        self.programme = {key: Cell(0) for key in self.keys}
+
+    def add(self, team_id: uuid.UUID, key: str, n: int) -> None:
+        if team_id in self.rows and key in self.programme:
+            self.rows[team_id][key].raw += n
+            self.programme[key].raw += n
+
+    def protect(self) -> None:
+        """Rules 1 and 2 within each row's breakdowns and across the teams of each cell,
+        until nothing more is hidden."""
+        rows = [*self.rows.values(), self.programme]
+        while True:
+            before = [cell.suppressed for row in rows for cell in row.values()]
+            for row in rows:
+                for cell in row.values():
+                    protect(cell)
+                for total, parts in self.breakdowns:
+                    protect(row[total], (row[part] for part in parts))
+            for key in self.keys:
+                protect(self.programme[key], (row[key] for row in self.rows.values()))
+            if before == [cell.suppressed for row in rows for cell in row.values()]:
+                return
+
+    def view(self, team_ids: Collection[uuid.UUID] | None) -> dict[str, Cell]:
+        """The cells as published for these teams (None: the programme)."""
+        if team_ids is None:
+            return self.programme
+        chosen = [self.rows[team] for team in team_ids if team in self.rows]
+        if len(chosen) == 1:
+            return chosen[0]
+        return {
+            key: Cell(
+                sum(row[key].raw for row in chosen),
+                suppressed=any(row[key].suppressed for row in chosen),
+            )
+            for key in self.keys
+        }
 
 
 def _small(cell: Cell) -> bool:
