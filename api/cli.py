@@ -33,6 +33,7 @@ DEMO_STAFF = [
         "display_name": "Sam Coordinator",
         "role": "coordinator",
     },
+    {"email": "lead@demo.youthapp.test", "display_name": "Lee Lead", "role": "lead"},
     {
         "email": "housing@demo.youthapp.test",
         "display_name": "Hana Housing",

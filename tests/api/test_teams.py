@@ -351,6 +351,19 @@ class TestTransfer:
         assert "young" in told[0].body.lower() and "Croydon" not in told[0].body
         assert sent_to(db, north, "case_transferred") == []
 
+    def test_an_open_alert_moves_with_the_case(self, two_teams, db):
+        north, south, mentor = two_teams["north"], two_teams["south"], two_teams["mentor"]
+        person_id = two_teams["person_id"]
+        two_teams["young_person"].post("/api/v1/me/check-ins", json=URGENT)
+        assert len(sent_to(db, north, "alert")) == 1  # not pushed yet: no dispatcher ran
+        north.patch(f"/api/v1/young-people/{person_id}", json={"borough": "Croydon"})
+        # The old team is no longer pushed about the young person; the new team hears of
+        # the alert that is still open, and the mentor's message stays.
+        assert sent_to(db, north, "alert") == []
+        assert [n.data["kind"] for n in sent_to(db, south, "alert")] == ["urgent_help"]
+        assert len(sent_to(db, mentor, "alert")) == 1
+        assert south.get("/api/v1/alerts").get_json()[0]["kind"] == "urgent_help"
+
     def test_a_move_within_the_team_is_no_transfer(self, two_teams, admin, db):
         admin.patch(
             f"/api/v1/teams/{two_teams['enfield']['id']}", json={"boroughs": ["Enfield", "Barnet"]}

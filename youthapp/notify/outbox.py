@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, text, update
+from sqlalchemy import Select, delete, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
@@ -68,6 +68,22 @@ def withdraw_unsent(session: Session, subject_id: uuid.UUID, kinds: Sequence[str
             Notification.kind.in_(kinds),
             Notification.delivery_status == "pending",
         )
+    )
+
+
+def withdraw_unsent_to_others(
+    session: Session, subject_ids: Select[uuid.UUID], kept: Select[uuid.UUID]
+) -> None:
+    """Take back messages about `subject_ids` not gone out yet, except to the `kept` users
+    (a case moved team: its old coordinators are no longer to be told of it)."""
+    session.execute(
+        delete(Notification)
+        .where(
+            Notification.subject_id.in_(subject_ids),
+            Notification.delivery_status == "pending",
+            Notification.user_id.not_in(kept),
+        )
+        .execution_options(synchronize_session=False)
     )
 
 

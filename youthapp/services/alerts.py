@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from youthapp import access, audit
 from youthapp.errors import Conflict, NotFound
 from youthapp.models import URGENT_KINDS, Alert, Notification, User, YoungPerson
+from youthapp.notify import outbox
 from youthapp.services import notifications
 
 ESCALATION = "urgent_help_unacknowledged"
@@ -133,6 +134,24 @@ def _tell(
             template="all_clear" if extra.get("all_clear") else "alert",
             kind_label=alert.kind,
         )
+
+
+def hand_to_new_team(
+    session: Session, young_person_id: uuid.UUID, team_id: uuid.UUID, *, now: datetime
+) -> None:
+    """The young person's case moved to `team_id`: whoever may no longer know of them is not
+    pushed what is still unsent about their alerts, and the new team's coordinators are told
+    of every alert still open, so that none waits unseen through the move."""
+    alert_ids = select(Alert.id).where(Alert.young_person_id == young_person_id)
+    still_told = access.staff_who_may_know(young_person_id).with_only_columns(User.id)
+    outbox.withdraw_unsent_to_others(session, alert_ids, still_told)
+    still_open = session.scalars(
+        select(Alert)
+        .where(Alert.young_person_id == young_person_id, Alert.status != "resolved")
+        .order_by(Alert.created_at)
+    )
+    for alert in still_open:
+        _tell(session, access.told_of_transfer(team_id), alert, now)
 
 
 def all_clear(session: Session, alert_id: uuid.UUID, *, now: datetime) -> None:

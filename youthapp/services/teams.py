@@ -30,7 +30,7 @@ from youthapp.models import (
     User,
     YoungPerson,
 )
-from youthapp.services import notifications, status
+from youthapp.services import alerts, notifications, status
 from youthapp.vocabulary import LONDON_BOROUGHS, canonical_borough
 
 # The status history's reason for a move between teams.
@@ -94,6 +94,7 @@ def transfer(session: Session, actor: User, young_person: YoungPerson, *, now: d
             subject_id=young_person.id,
             data={"young_person_id": str(young_person.id), "team_id": str(team_id)},
         )
+    alerts.hand_to_new_team(session, young_person.id, team_id, now=now)
     return True
 
 
