@@ -318,6 +318,39 @@ class TestDutyAndEscalation:
             a["kind"] == "urgent_help_unacknowledged" for a in lead.get("/api/v1/alerts").get_json()
         )
 
+    def test_the_sweeps_tell_only_the_young_persons_team(
+        self, two_teams, as_role, admin, db, context
+    ):
+        """Every sweep that tells staff (an expired safety timer, a missed check-in, an
+        escalation) goes to the young person's team, never to another team's coordinators."""
+        north, south, mentor = two_teams["north"], two_teams["south"], two_teams["mentor"]
+        person_id, young_person = two_teams["person_id"], two_teams["young_person"]
+        back = datetime.now(UTC) + timedelta(minutes=30)
+        timer = young_person.post(
+            "/api/v1/me/safety-timers", json={"expected_back_at": back.isoformat()}
+        )
+        assert timer.status_code == 201, timer.get_json()
+        mentor.put(
+            f"/api/v1/young-people/{person_id}/check-in-schedule",
+            headers={"If-Match": "*"},
+            json={
+                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                "local_time": "18:00",
+                "grace_minutes": 30,
+                "active": True,
+            },
+        )
+        later = datetime.now(UTC) + timedelta(days=2)
+        assert run_sweep(context, "expired_safety_timers", later) == 1
+        assert run_sweep(context, "missed_check_ins", later) >= 1
+        assert run_sweep(context, "escalations", later + timedelta(minutes=15)) >= 1
+        db.rollback()
+        kinds = {a.kind for a in db.scalars(select(Alert))}
+        assert {"safety_timer_expired", "missed_check_in", "urgent_help_unacknowledged"} <= kinds
+        told = {n.data.get("kind") for n in sent_to(db, north, "alert")}
+        assert {"safety_timer_expired", "missed_check_in", "urgent_help_unacknowledged"} <= told
+        assert sent_to(db, south, "alert") == []
+
     def test_duty_is_for_coordinators(self, as_role):
         assert as_role("mentor").put("/api/v1/me/duty", json={"on_duty": True}).status_code == 403
         coordinator = as_role("coordinator")
