@@ -444,6 +444,8 @@ MARCH_FIGURES = {
                 "missed_appointment",
                 "safety_timer_expired",
                 "urgent_help_unacknowledged",
+                "duress",
+                "phone_compromised",
             ),
             urgent_help=5,
             missed_appointment=5,
@@ -725,7 +727,7 @@ def test_the_same_figures_as_csv(coordinator, arrange):
     for key, cell in json_rows.items():
         assert values[key] == ("[c]" if cell["suppressed"] else str(cell["value"]))
     figure_rows = [row for row in rows[1:] if row[0] not in ("period", "scope", "note")]
-    assert len(figure_rows) == len(list(leaf_cells(figures(report)))) == 48
+    assert len(figure_rows) == len(list(leaf_cells(figures(report)))) == 50
 
 
 def test_a_rate_with_nothing_to_measure_is_marked_not_applicable_in_csv(coordinator):

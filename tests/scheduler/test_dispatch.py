@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, select
 from scheduler import jobs
 from scheduler.jobs import run_all_once, run_sweep
 from tests.factories import add_device
+from youthapp import windows
 from youthapp.models import Appointment, Device, Notification, User
 from youthapp.notify import dispatcher, outbox
 from youthapp.notify.senders import Outcome, RecordingSender
@@ -94,7 +95,7 @@ def test_a_due_message_is_pushed_once_in_discreet_words(app, context, sender, yo
 
 def test_quiet_hours_hold_a_message_until_they_end(app, context, sender, young_person, db):
     user = db.get(User, young_person.user.id)
-    user.quiet_hours_start, user.quiet_hours_end = time(22, 0), time(7, 0)
+    user.contact_windows = windows.from_quiet_hours(time(22, 0), time(7, 0))
     db.commit()
     notify(app, user.id, now=at("2027-01-10T23:00:00+00:00"))
     assert (
@@ -114,7 +115,7 @@ def test_quiet_hours_hold_a_message_until_they_end(app, context, sender, young_p
 def test_alerts_to_staff_never_wait_and_go_first(app, context, sender, as_role, db):
     coordinator = as_role("coordinator")
     user = db.get(User, coordinator.user.id)
-    user.quiet_hours_start, user.quiet_hours_end = time(0, 0), time(23, 59)
+    user.contact_windows = windows.from_quiet_hours(time(0, 0), time(23, 59))
     db.commit()
     add_device(db, user.id, platform="ios")
     now = datetime.now(UTC)

@@ -18,8 +18,19 @@ ALERT_KINDS = (
     "missed_appointment",
     "safety_timer_expired",
     "urgent_help_unacknowledged",
+    "duress",
+    "phone_compromised",
 )
-URGENT_KINDS = ("urgent_help", "feeling_unsafe", "safety_timer_expired")
+URGENT_KINDS = (
+    "urgent_help",
+    "feeling_unsafe",
+    "safety_timer_expired",
+    "duress",
+    "phone_compromised",
+)
+# Alerts the young person must never see any trace of: whoever holds their phone may be the
+# danger (the duress PIN), so these are in none of their own views.
+HIDDEN_FROM_YOUNG_PERSON = ("duress",)
 ALERT_STATUSES = ("open", "acknowledged", "resolved")
 # How an alert was closed: by a person, or by the facts (a late "I'm safe", attendance
 # corrected, a late check-in, the young person leaving the programme).

@@ -37,6 +37,10 @@ class Appointment(IdMixin, TimestampMixin, Base):
     duration_minutes: Mapped[int]
     mode: Mapped[str] = mapped_column(String(10))
     location: Mapped[str | None] = mapped_column(String(200))
+    # The borough it is in, checked against the young person's no-go boroughs; a booking
+    # against them (or outside their windows) says why (staff-only, audited).
+    borough: Mapped[str | None] = mapped_column(String(40))
+    override_reason: Mapped[str | None] = mapped_column(Text)
     notes_for_young_person: Mapped[str | None] = mapped_column(Text)
     staff_notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="scheduled")

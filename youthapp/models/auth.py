@@ -28,6 +28,10 @@ class AuthSession(IdMixin, Base):
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(40))
+    # When the sign-in was last used to get tokens (signing in, or a refresh), and what it
+    # is on, as its user agent said ("ios", "android", "web").
+    last_used_at: Mapped[datetime | None]
+    platform: Mapped[str | None] = mapped_column(String(20))
 
 
 class RefreshToken(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -103,3 +104,9 @@ class SafetyTimer(IdMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(10), default="running")
     stopped_at: Mapped[datetime | None]
     alert_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("alerts.id"))
+    # The young person's own changes: extensions (at most 3), with If-Match on `version`;
+    # every event ({at, event, expected_back_at}) in `history`; when the ending warning went.
+    version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    extensions: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    warned_at: Mapped[datetime | None]

@@ -27,6 +27,8 @@ NOTIFICATION_KINDS = (
     "referral_decided",
     "account_change",
     "case_transferred",
+    "consent_review",
+    "safety_timer_ending",
 )
 
 

@@ -54,6 +54,16 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
     share_housing: Mapped[bool] = mapped_column(default=True)
     share_employment: Mapped[bool] = mapped_column(default=True)
     consents_changed_at: Mapped[datetime | None]
+    # Who consented at referral (a parent or carer, under 16, unless the young person was
+    # assessed as competent), and who gave the reporting consent now in force: a parent's
+    # lapses at 16 until the young person gives their own.
+    consent_given_by: Mapped[str | None] = mapped_column(String(20))
+    consent_competence_assessed: Mapped[bool | None]
+    reporting_consent_by: Mapped[str | None] = mapped_column(String(20))
+    # Consent is reviewed on the 16th and 18th birthdays: when one came due, and the last
+    # birthday reviewed (0, 16 or 18), so that each fires once.
+    consent_review_due_since: Mapped[datetime | None]
+    consent_reviewed_age: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     # Set when the record was erased (on request or after the retention period): what is
     # left is anonymous.
     erased_at: Mapped[datetime | None]

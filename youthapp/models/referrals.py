@@ -39,6 +39,10 @@ class Referral(IdMixin, TimestampMixin, Base):
     reason: Mapped[str] = mapped_column(Text)
     risk_notes: Mapped[str | None] = mapped_column(Text)
     consent_obtained: Mapped[bool]
+    # young_person or parent_or_carer; under 16 a parent or carer, unless competence was
+    # assessed (Gillick).
+    consent_given_by: Mapped[str | None] = mapped_column(String(20))
+    consent_competence_assessed: Mapped[bool | None]
     status: Mapped[str] = mapped_column(String(10), default="submitted", index=True)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import ForeignKey, String, Time, false
+from sqlalchemy import JSON, ForeignKey, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from youthapp import windows
 from youthapp.clock import DEFAULT_ZONE
 from youthapp.db import Base, IdMixin, TimestampMixin, one_of
 
@@ -71,8 +72,23 @@ class User(IdMixin, TimestampMixin, Base):
     # Preferences, with the privacy-protective defaults the Children's Code asks for.
     discreet_mode: Mapped[bool] = mapped_column(default=True)
     location_sharing: Mapped[bool] = mapped_column(default=False)
-    quiet_hours_start: Mapped[time | None] = mapped_column(Time())
-    quiet_hours_end: Mapped[time | None] = mapped_column(Time())
+    # When non-urgent pushes may reach the user: [{days, from, to}] in their own zone (a
+    # window whose `to` is before its `from` runs past midnight); None: any time. Quiet hours
+    # are one window a day, from their end to their start (services.contact).
+    contact_windows: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # A young person's safe contact: how staff may reach them, and boroughs they must not be
+    # asked to go to.
+    contact_channels: Mapped[list[str] | None] = mapped_column(JSON)
+    no_go_boroughs: Mapped[list[str] | None] = mapped_column(JSON)
+    # A young person's two PINs, as Argon2 hashes: the app PIN, and the duress PIN that
+    # answers the same but silently calls for help. Wrong PINs in a row end the sign-in.
+    app_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    duress_pin_hash: Mapped[str | None] = mapped_column(String(255))
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    pins_changed_at: Mapped[datetime | None]
+    # Set by a lockdown (the phone is in the wrong hands): no sign-in until a coordinator's
+    # new activation code sets a new password.
+    locked_down_at: Mapped[datetime | None]
     language: Mapped[str] = mapped_column(String(35), default="en")
     timezone: Mapped[str] = mapped_column(String(64), default=DEFAULT_ZONE)
 
@@ -96,9 +112,8 @@ class User(IdMixin, TimestampMixin, Base):
 
     @property
     def preferences(self) -> Preferences:
-        quiet = None
-        if self.quiet_hours_start is not None and self.quiet_hours_end is not None:
-            quiet = QuietHours(self.quiet_hours_start, self.quiet_hours_end)
+        hours = windows.as_quiet_hours(self.contact_windows)
+        quiet = QuietHours(*hours) if hours else None
         return Preferences(
             self.discreet_mode, self.location_sharing, quiet, self.language, self.timezone
         )

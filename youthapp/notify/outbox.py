@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,26 +15,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from youthapp.clock import local_to_utc
+from youthapp import windows
 from youthapp.models import Notification, User
 
 CHANNEL = "youthapp_outbox"
 
 
 def push_not_before(user: User, now: datetime, *, urgent: bool) -> datetime:
-    """When a message to `user` may be pushed: at once if urgent or outside their quiet
-    hours, otherwise when their quiet hours end (their wall clock, their zone)."""
-    start, end = user.quiet_hours_start, user.quiet_hours_end
-    if urgent or start is None or end is None:
+    """When a message to `user` may be pushed: at once if urgent or inside one of their
+    contact windows, otherwise when the next one opens (their wall clock, their zone)."""
+    if urgent or not user.contact_windows:
         return now
-    zone = ZoneInfo(user.timezone)
-    local = now.astimezone(zone)
-    clock = local.time().replace(tzinfo=None)
-    quiet = start <= clock < end if start < end else (clock >= start or clock < end)
-    if not quiet:
-        return now
-    day = local.date() if clock < end else local.date() + timedelta(days=1)
-    return local_to_utc(day, time(end.hour, end.minute), zone)
+    return windows.next_open(user.contact_windows, ZoneInfo(user.timezone), now)
 
 
 def wake_dispatcher(session: Session) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from youthapp import access, audit
+from youthapp import access, audit, windows
 from youthapp.clock import DEFAULT_ZONE, utcnow
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import MENTOR_SPECIALTIES, REFERRER_TYPES, STAFF_ROLES, User
@@ -228,9 +228,11 @@ def update_preferences(session: Session, user: User, changes: Mapping[str, Any])
         if name in changes:
             setattr(user, name, changes[name])
     if "quiet_hours" in changes:
+        # Quiet hours are one contact window a day, from their end to their start.
         quiet = changes["quiet_hours"]
-        user.quiet_hours_start = quiet["start"] if quiet else None
-        user.quiet_hours_end = quiet["end"] if quiet else None
+        user.contact_windows = (
+            windows.from_quiet_hours(quiet["start"], quiet["end"]) if quiet else None
+        )
     session.flush()
     return user
 

@@ -21,7 +21,7 @@ from youthapp.services import notifications
 ESCALATION = "urgent_help_unacknowledged"
 # A young person's own urgent alerts: what they see as their help requests, and what tells
 # them when it has been seen.
-HELP_REQUEST_KINDS = URGENT_KINDS
+HELP_REQUEST_KINDS = ("urgent_help", "feeling_unsafe", "safety_timer_expired")
 # A burst of presses within this pause is one message to staff, not one per press.
 RENOTIFY_AFTER = timedelta(minutes=5)
 

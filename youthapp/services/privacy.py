@@ -13,6 +13,7 @@ from sqlalchemy import (
     Select,
     SQLColumnExpression,
     String,
+    and_,
     cast,
     delete,
     func,
@@ -221,8 +222,21 @@ def access_log_query(actor: User) -> Select[AuditEvent, str | None]:
         .where(
             AuditEvent.young_person_id == actor.young_person_id,
             AuditEvent.actor_role.in_(STAFF_ROLES),
+            # Staff's work on an alert the young person must never know of leaves no trace.
+            ~and_(
+                AuditEvent.object_type == "alert",
+                AuditEvent.object_id.in_(_hidden_alert_ids(actor)),
+            ),
         )
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id)
+    )
+
+
+def _hidden_alert_ids(actor: User) -> Select[str | None]:
+    """The young person's hidden alerts' ids, as the audit trail writes them."""
+    return select(AuditEvent.object_id).where(
+        AuditEvent.young_person_id == actor.young_person_id,
+        AuditEvent.action == "alert.raised_hidden",
     )
 
 
@@ -307,8 +321,11 @@ def erase(
                 password_hash="!erased",  # noqa: S106 - not a hash: nothing can ever match it
                 display_name="Erased",
                 is_active=False,
-                quiet_hours_start=None,
-                quiet_hours_end=None,
+                contact_windows=None,
+                contact_channels=None,
+                no_go_boroughs=None,
+                app_pin_hash=None,
+                duress_pin_hash=None,
                 updated_at=now,
             )
         )
