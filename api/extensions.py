@@ -168,6 +168,19 @@ def runtime() -> Any:
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
+def client_platform() -> str | None:
+    """What the caller's user agent says it runs on, for the list of sign-ins."""
+    agent = request.user_agent.string.lower()
+    for platform, marks in (
+        ("ios", ("iphone", "ipad", "ios", "darwin")),
+        ("android", ("android", "okhttp")),
+        ("web", ("mozilla",)),
+    ):
+        if any(mark in agent for mark in marks):
+            return platform
+    return None
+
+
 def client_address() -> str:
     """The caller's address (behind PROXY_HOPS trusted proxies, the one they saw)."""
     return (request.remote_addr or "unknown")[:64]

@@ -27,6 +27,7 @@ IDEMPOTENCY_KEY_PARAMETER = {
 # databases' 64-bit integers, and no list here comes anywhere near it.
 MAX_PAGE = 2**31 - 1
 
+
 class StandardErrorsPlugin(BasePlugin):
     """Adds the error responses that the app-wide machinery can give to every operation,
     and the page number's upper bound to every list."""

@@ -16,7 +16,15 @@ from youthapp.config import Settings
 from youthapp.notify import outbox
 from youthapp.notify.dispatcher import DispatchReport, dispatch_due
 from youthapp.notify.senders import PushSender
-from youthapp.services import idempotency, privacy, reminders, schedules, throttle, timers
+from youthapp.services import (
+    consents,
+    idempotency,
+    privacy,
+    reminders,
+    schedules,
+    throttle,
+    timers,
+)
 
 log = logging.getLogger("scheduler")
 
@@ -38,6 +46,8 @@ def _sweeps(settings: Settings) -> dict[str, Callable[[Session, datetime], int]]
     window = timedelta(minutes=settings.escalation_minutes)
     return {
         "expired_safety_timers": lambda s, now: timers.raise_expired(s, now=now),
+        "safety_timer_warnings": lambda s, now: timers.warn_ending(s, now=now),
+        "consent_reviews": lambda s, now: consents.review_birthdays(s, now=now),
         "escalations": lambda s, now: reminders.escalate_unacknowledged(s, now=now, window=window),
         "missed_check_ins": lambda s, now: schedules.raise_missed_check_ins(s, now=now),
         "check_in_prompts": lambda s, now: reminders.check_in_prompts(s, now=now),

@@ -245,6 +245,12 @@ def told_of_new_referrals(team_id: uuid.UUID) -> Select[User]:
     return _team_coordinators(team_id)
 
 
+def told_of_consent_review(team_id: uuid.UUID) -> Select[User]:
+    """Who hears that a young person's consents are due for review: their team's active
+    coordinators."""
+    return _team_coordinators(team_id)
+
+
 def told_of_transfer(team_id: uuid.UUID) -> Select[User]:
     """Who hears that a case moved to their team: its active coordinators."""
     return _team_coordinators(team_id)

@@ -27,9 +27,7 @@ def from_quiet_hours(start: time, end: time) -> list[Window]:
 
 def as_quiet_hours(windows: Sequence[Window] | None) -> tuple[time, time] | None:
     """(start, end) of the quiet hours these windows are, if they are one window every day."""
-    if not windows or len(windows) != 1 or sorted(windows[0]["days"], key=DAYS.index) != list(
-        DAYS
-    ):
+    if not windows or len(windows) != 1 or sorted(windows[0]["days"], key=DAYS.index) != list(DAYS):
         return None
     return _time(windows[0]["to"]), _time(windows[0]["from"])
 

@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from api.fields import AwareDateTime, StrictSchema, Text
 from api.people.schemas import MentorSummarySchema
 from youthapp.models import APPOINTMENT_MODES, APPOINTMENT_STATUSES, YOUNG_PERSON_RESPONSES
+from youthapp.vocabulary import LONDON_BOROUGHS
 
 DURATION = validate.Range(min=5, max=480, error="Between 5 minutes and 8 hours.")
 
@@ -21,6 +22,7 @@ class MyAppointmentSchema(Schema):
     duration_minutes = fields.Integer(required=True)
     mode = fields.String(required=True, validate=validate.OneOf(APPOINTMENT_MODES))
     location = fields.String(allow_none=True, required=True)
+    borough = fields.String(allow_none=True)
     notes_for_young_person = fields.String(allow_none=True, required=True)
     status = fields.String(required=True, validate=validate.OneOf(APPOINTMENT_STATUSES))
     young_person_response = fields.String(
@@ -36,6 +38,7 @@ class AppointmentSchema(MyAppointmentSchema):
     without `staff_notes` and the other staff fields."""
 
     staff_notes = fields.String(allow_none=True)
+    override_reason = fields.String(allow_none=True)
     created_by_id = fields.UUID()
     cancelled_by_id = fields.UUID(allow_none=True)
     attendance_recorded_at = AwareDateTime(allow_none=True)
@@ -51,6 +54,24 @@ class AppointmentCreateSchema(StrictSchema):
     location = Text(200, allow_none=True)
     notes_for_young_person = Text(1000, allow_none=True)
     staff_notes = Text(4000, allow_none=True)
+    borough = Text(
+        40,
+        allow_none=True,
+        metadata={
+            "enum": list(LONDON_BOROUGHS),
+            "description": "Where it is: one of the young person's no-go boroughs is 409 "
+            "without `override_reason`",
+        },
+    )
+    override_reason = Text(
+        1000,
+        allow_none=True,
+        load_only=True,
+        metadata={
+            "description": "Why it must be in a no-go borough or outside the young person's "
+            "contact windows (staff-only; audited)"
+        },
+    )
 
 
 class AppointmentUpdateSchema(StrictSchema):
@@ -60,6 +81,24 @@ class AppointmentUpdateSchema(StrictSchema):
     location = Text(200, allow_none=True)
     notes_for_young_person = Text(1000, allow_none=True)
     staff_notes = Text(4000, allow_none=True)
+    borough = Text(
+        40,
+        allow_none=True,
+        metadata={
+            "enum": list(LONDON_BOROUGHS),
+            "description": "Where it is: one of the young person's no-go boroughs is 409 "
+            "without `override_reason`",
+        },
+    )
+    override_reason = Text(
+        1000,
+        allow_none=True,
+        load_only=True,
+        metadata={
+            "description": "Why it must be in a no-go borough or outside the young person's "
+            "contact windows (staff-only; audited)"
+        },
+    )
 
 
 class AppointmentQueryArgsSchema(StrictSchema):

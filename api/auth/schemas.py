@@ -112,3 +112,24 @@ class TokenPairSchema(Schema):
     )
     refresh_expires_in = fields.Integer(required=True)
     user = fields.Nested(MeSchema, required=True)
+
+
+class AcceptedSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("received",)))
+    message = fields.String(required=True)
+
+
+class LiveSignInSchema(Schema):
+    id = fields.UUID(required=True)
+    created_at = AwareDateTime(required=True)
+    last_used_at = AwareDateTime(
+        allow_none=True, required=True, metadata={"description": "Signed in, or last refreshed"}
+    )
+    platform = fields.String(
+        allow_none=True, required=True, validate=validate.OneOf(("ios", "android", "web"))
+    )
+    current = fields.Boolean(required=True, metadata={"description": "This sign-in"})
+
+
+class EndedSchema(Schema):
+    ended = fields.Integer(required=True, metadata={"description": "How many sign-ins ended"})

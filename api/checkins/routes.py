@@ -1,6 +1,7 @@
 """Check-ins, check-in schedules and "check on me" safety timers."""
 
 from flask.views import MethodView
+from flask_jwt_extended import get_jwt
 
 from api.checkins.schemas import (
     CheckInCreateSchema,
@@ -8,9 +9,14 @@ from api.checkins.schemas import (
     CheckInSchema,
     HelpRequestSchema,
     MyCheckInSchema,
+    PinCheckResultSchema,
+    PinCheckSchema,
+    PinsSchema,
     ScheduleSchema,
     ScheduleUpdateSchema,
     TimerCreateSchema,
+    TimerExtendSchema,
+    TimerSafeSchema,
     TimerSchema,
 )
 from api.database import commit, db_session
@@ -19,7 +25,7 @@ from api.extensions import Blueprint, current_user, limiter, runtime
 from api.pagination import fetch_page
 from youthapp.access import YOUNG_PERSON
 from youthapp.clock import utcnow
-from youthapp.services import alerts, checkins, schedules, timers
+from youthapp.services import alerts, checkins, pins, schedules, timers
 
 blp = Blueprint(
     "check_ins",
@@ -163,13 +169,96 @@ class MyHelpRequests(MethodView):
         return fetch_page(alerts.help_requests_query(current_user()), pagination_parameters)
 
 
+@blp.route("/me/safety-timers/<uuid:timer_id>")
+class MyTimer(MethodView):
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.response(200, TimerSchema, headers=ETAG_HEADER)
+    @blp.alt_response(304, description="Not modified")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, timer_id):
+        """One of your timers, with its history."""
+        timer = timers.find_own(db_session(), current_user(), timer_id)
+        return versioned(timer, timer.version)
+
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.if_match_required
+    @blp.arguments(TimerExtendSchema)
+    @blp.response(200, TimerSchema, headers=ETAG_HEADER)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, data, timer_id):
+        """Give yourself longer: a later time, at most 24 hours ahead, at most 3 times."""
+        timer = timers.extend(
+            db_session(),
+            current_user(),
+            timer_id,
+            expected_back_at=data["expected_back_at"],
+            if_match=if_match_tags(),
+            now=utcnow(),
+        )
+        commit()
+        return with_etag(timer, timer.version)
+
+
 @blp.route("/me/safety-timers/<uuid:timer_id>/safe")
 class MarkSafe(MethodView):
     @blp.roles_required(YOUNG_PERSON)
     @blp.idempotent
+    @blp.arguments(TimerSafeSchema)
     @blp.response(200, TimerSchema)
-    def post(self, timer_id):
-        """I'm safe: stop the timer (staff who were alerted get an all clear)."""
-        timer = timers.mark_safe(db_session(), current_user(), timer_id, now=utcnow())
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    def post(self, data, timer_id):
+        """I'm safe: stop the timer (staff who were alerted get an all clear). Once you have
+        PINs, send your `pin`."""
+        timer = timers.mark_safe(
+            db_session(),
+            current_user(),
+            timer_id,
+            now=utcnow(),
+            pin=data.get("pin"),
+            hashing=runtime().hashing,
+            session_id=get_jwt()["sid"],
+        )
         commit()
         return timer
+
+
+@blp.route("/me/pins")
+class MyPins(MethodView):
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.arguments(PinsSchema)
+    @blp.response(204)
+    def put(self, data):
+        """Set your app PIN and your second PIN, with your password."""
+        pins.set_pins(
+            db_session(),
+            runtime().hashing,
+            current_user(),
+            current_password=data["current_password"],
+            app_pin=data["app_pin"],
+            duress_pin=data["duress_pin"],
+            now=utcnow(),
+        )
+        commit()
+
+
+@blp.route("/me/pin-check")
+class PinCheck(MethodView):
+    @blp.roles_required(YOUNG_PERSON)
+    @blp.arguments(PinCheckSchema)
+    @blp.response(200, PinCheckResultSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Check your PIN when the app opens. Either of your PINs opens it."""
+        pins.check(
+            db_session(),
+            runtime().hashing,
+            current_user(),
+            data["pin"],
+            session_id=get_jwt()["sid"],
+            location=data.get("location"),
+            now=utcnow(),
+        )
+        commit()
+        return {"ok": True}

@@ -1,5 +1,7 @@
 """Shapes of check-ins, check-in schedules, safety timers and help requests."""
 
+from typing import Any
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.fields import AwareDateTime, StrictSchema, Text, Timezone, WallClockTime
@@ -91,6 +93,24 @@ class TimerCreateSchema(StrictSchema):
     note = Text(500, allow_none=True, metadata={"description": "Where you are going (optional)"})
 
 
+def _pin(description: str = "4 to 8 digits", **kwargs: Any) -> fields.String:
+    return fields.String(
+        validate=validate.Regexp(r"^[0-9]{4,8}$", error="4 to 8 digits."),
+        load_only=True,
+        metadata={"description": description, "pattern": "^[0-9]{4,8}$"},
+        **kwargs,
+    )
+
+
+class TimerEventSchema(Schema):
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    event = fields.String(
+        required=True,
+        validate=validate.OneOf(("started", "extended", "safe", "stopped", "expired")),
+    )
+    expected_back_at = fields.String(required=True, metadata={"format": "date-time"})
+
+
 class TimerSchema(Schema):
     id = fields.UUID(required=True)
     expected_back_at = AwareDateTime(required=True)
@@ -98,6 +118,43 @@ class TimerSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(TIMER_STATUSES))
     created_at = AwareDateTime(required=True)
     stopped_at = AwareDateTime(allow_none=True, required=True)
+    extensions = fields.Integer(
+        required=True, metadata={"description": "Times made longer (at most 3)"}
+    )
+    history = fields.List(fields.Nested(TimerEventSchema), required=True)
+
+
+class TimerSafeSchema(StrictSchema):
+    pin = _pin("Needed once you have set PINs (4 to 8 digits)", load_default=None)
+
+
+class TimerExtendSchema(StrictSchema):
+    expected_back_at = AwareDateTime(
+        required=True,
+        metadata={"description": "Later than now set, at most 24 hours from now"},
+    )
+
+
+class PinsSchema(StrictSchema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(max=1024)
+    )
+    app_pin = _pin(required=True)
+    duress_pin = _pin(
+        "4 to 8 digits, not the app PIN: it opens the app the same way", required=True
+    )
+
+
+class PinCheckSchema(StrictSchema):
+    pin = _pin(required=True)
+    location = fields.Nested(
+        LocationSchema,
+        metadata={"description": "Kept only when location sharing is on, to about 100 m"},
+    )
+
+
+class PinCheckResultSchema(Schema):
+    ok = fields.Boolean(required=True)
 
 
 HELP_REQUEST_STATUSES = ("sent", "seen", "resolved")

@@ -10,17 +10,30 @@ from api.people.schemas import (
     AssignmentCreateSchema,
     AssignmentEndSchema,
     AssignmentSchema,
+    ContactPreferencesSchema,
     ErasureResultSchema,
     ErasureSchema,
     HandoverSchema,
+    LockdownResultSchema,
+    LockdownSchema,
     StatusChangeSchema,
     YoungPersonQueryArgsSchema,
     YoungPersonSchema,
     YoungPersonUpdateSchema,
 )
+from api.views import Extended
 from youthapp.access import COORDINATOR, MENTOR
 from youthapp.clock import utcnow
-from youthapp.services import activation, handovers, people, privacy
+from youthapp.services import (
+    activation,
+    auth,
+    contact,
+    handovers,
+    lockdown,
+    notifications,
+    people,
+    privacy,
+)
 
 blp = Blueprint(
     "young_people",
@@ -52,9 +65,19 @@ class YoungPersonById(MethodView):
     @blp.case_route
     @blp.response(200, YoungPersonSchema)
     def get(self, young_person_id):
-        """A young person's record."""
-        young_person = people.view_young_person(db_session(), current_user(), young_person_id)
-        return young_person
+        """A young person's record, with how many sign-ins their account has and when one
+        was last used."""
+        session = db_session()
+        young_person = people.view_young_person(session, current_user(), young_person_id)
+        account = notifications.account_of(session, young_person.id)
+        count, last = (
+            auth.sign_ins_summary(session, account.id, now=utcnow()) if account else (0, None)
+        )
+        return Extended(
+            young_person,
+            sign_ins={"count": count, "last_used_at": last},
+            contact_preferences=contact.of(account),
+        )
 
     @blp.case_route
     @blp.arguments(YoungPersonUpdateSchema)
@@ -186,3 +209,31 @@ class Erasure(MethodView):
         )
         commit()
         return {"young_person_id": young_person_id, "erased_at": erased_at}
+
+
+@blp.route("/<uuid:young_person_id>/lockdown")
+class Lockdown(MethodView):
+    @blp.roles_required(COORDINATOR, MENTOR)
+    @blp.idempotent
+    @blp.arguments(LockdownSchema)
+    @blp.response(200, LockdownResultSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data, young_person_id):
+        """The young person's phone is in the wrong hands: every sign-in ends, every push
+        device goes, the calendar link changes, and the account is locked until a coordinator
+        issues a new activation code. Staff are alerted (`phone_compromised`)."""
+        locked_at = lockdown.lock_down_by_staff(
+            db_session(), current_user(), young_person_id, reason=data["reason"], now=utcnow()
+        )
+        commit()
+        return {"young_person_id": young_person_id, "locked_down_at": locked_at}
+
+
+@blp.route("/<uuid:young_person_id>/contact-preferences")
+class ContactPreferences(MethodView):
+    @blp.case_route
+    @blp.response(200, ContactPreferencesSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, young_person_id):
+        """When, how and where the young person may safely be contacted."""
+        return contact.for_staff(db_session(), current_user(), young_person_id)

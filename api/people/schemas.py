@@ -2,8 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from api.fields import PHONE, AwareDateTime, Email, StrictSchema, Text
-from youthapp.models import ASSIGNMENT_END_REASONS, MENTOR_SPECIALTIES, YOUNG_PERSON_STATUSES
+from api.fields import PHONE, AwareDateTime, Email, StrictSchema, Text, WallClockTime
+from youthapp.models import (
+    ASSIGNMENT_END_REASONS,
+    MENTOR_SPECIALTIES,
+    WEEKDAYS,
+    YOUNG_PERSON_STATUSES,
+)
+from youthapp.services.consents import CONSENT_GIVERS
+from youthapp.services.contact import CHANNELS
 from youthapp.vocabulary import DOMAINS, LONDON_BOROUGHS
 
 
@@ -46,6 +53,59 @@ class ConsentsSchema(StrictSchema):
 
     reporting = fields.Boolean(metadata={"description": "Counted in anonymous outcome reports"})
     sharing = fields.Nested(SharingConsentsSchema)
+    reconfirm = fields.Boolean(
+        load_only=True,
+        metadata={"description": "You have looked again at your choices: the review is done"},
+    )
+    review_due = fields.Boolean(
+        dump_only=True,
+        metadata={"description": "On the 16th and 18th birthdays: look at these again"},
+    )
+
+
+class SignInsSummarySchema(Schema):
+    count = fields.Integer(required=True, metadata={"description": "Sign-ins still live"})
+    last_used_at = AwareDateTime(allow_none=True, required=True)
+
+
+class WindowSchema(StrictSchema):
+    days = fields.List(
+        fields.String(validate=validate.OneOf(WEEKDAYS)),
+        required=True,
+        validate=validate.Length(min=1, max=7),
+    )
+    from_ = WallClockTime(required=True, data_key="from", attribute="from")
+    to = WallClockTime(
+        required=True, metadata={"description": "Before `from`: the window runs past midnight"}
+    )
+
+
+class ContactPreferencesSchema(StrictSchema):
+    windows = fields.List(
+        fields.Nested(WindowSchema),
+        required=True,
+        validate=validate.Length(max=21),
+        metadata={"description": "When non-urgent messages may reach you; none: any time"},
+    )
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(CHANNELS)),
+        required=True,
+        validate=validate.Length(max=len(CHANNELS)),
+    )
+    no_go_boroughs = fields.List(
+        Text(40, min_length=1, metadata={"enum": list(LONDON_BOROUGHS)}),
+        required=True,
+        validate=validate.Length(max=len(LONDON_BOROUGHS)),
+    )
+
+
+class LockdownSchema(StrictSchema):
+    reason = Text(1000, min_length=1, required=True, metadata={"description": "Staff only"})
+
+
+class LockdownResultSchema(Schema):
+    young_person_id = fields.UUID(required=True)
+    locked_down_at = AwareDateTime(required=True)
 
 
 class YoungPersonSchema(Schema):
@@ -59,6 +119,21 @@ class YoungPersonSchema(Schema):
     email = fields.String(allow_none=True)
     needs = fields.List(fields.String(validate=validate.OneOf(DOMAINS)), required=True)
     status = fields.String(required=True, validate=validate.OneOf(YOUNG_PERSON_STATUSES))
+    consent_given_by = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(CONSENT_GIVERS),
+        metadata={"description": "Who consented at referral"},
+    )
+    consent_competence_assessed = fields.Boolean(allow_none=True)
+    consent_review_due_since = AwareDateTime(allow_none=True)
+    contact_preferences = fields.Nested(
+        ContactPreferencesSchema,
+        metadata={"description": "On the single record: when, how and where to reach them"},
+    )
+    sign_ins = fields.Nested(
+        SignInsSummarySchema,
+        metadata={"description": "On the single record: the account's live sign-ins"},
+    )
     has_account = fields.Boolean(required=True, metadata={"description": "Activated on the app"})
     activation_code_expires_at = AwareDateTime(allow_none=True)
     consents = fields.Nested(ConsentsSchema, required=True)

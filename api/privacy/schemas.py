@@ -83,6 +83,9 @@ class ExportSchema(Schema):
     Staff-only notes are not in it: ask the programme's data protection officer for those."""
 
     exported_at = AwareDateTime(required=True)
+    held_back = fields.String(
+        required=True, metadata={"description": "What is not in the export, and how to ask"}
+    )
     account = fields.Nested(MeSchema, required=True)
     young_person = fields.Nested(MyRecordSchema, required=True)
     referral = fields.Nested(

@@ -5,7 +5,15 @@ from marshmallow import Schema, fields, post_dump, validate
 from api.fields import PHONE, AwareDateTime, Email, StrictSchema, Text
 from api.people.schemas import ConsentsSchema
 from youthapp.models import REFERRAL_STATUSES, REFERRER_TYPES
+from youthapp.services.consents import CONSENT_GIVERS
 from youthapp.vocabulary import DOMAINS, LONDON_BOROUGHS
+
+
+class ReferralConsentSchema(StrictSchema):
+    given_by = fields.String(required=True, validate=validate.OneOf(CONSENT_GIVERS))
+    competence_assessed = fields.Boolean(
+        metadata={"description": "Under 16: the young person was assessed as able to consent"}
+    )
 
 
 class ReferralCreateSchema(StrictSchema):
@@ -28,6 +36,14 @@ class ReferralCreateSchema(StrictSchema):
     reason = Text(2000, min_length=1, required=True)
     risk_notes = Text(4000, allow_none=True, metadata={"description": "Staff only"})
     consent_obtained = fields.Boolean(required=True, metadata={"description": "Must be true"})
+    consent = fields.Nested(
+        ReferralConsentSchema,
+        metadata={
+            "description": "Who consented. Under 16: a parent or carer (the default), or the "
+            "young person with `competence_assessed: true`; from 16 the young person (the "
+            "default)"
+        },
+    )
 
 
 class ReferralStatusSchema(Schema):
@@ -51,6 +67,8 @@ class ReferralSchema(ReferralStatusSchema):
     first_name = fields.String()
     last_name = fields.String()
     date_of_birth = fields.Date()
+    consent_given_by = fields.String(allow_none=True, validate=validate.OneOf(CONSENT_GIVERS))
+    consent_competence_assessed = fields.Boolean(allow_none=True)
     borough = fields.String()
     team_id = fields.UUID(metadata={"description": "The team of the borough, which triages it"})
     phone = fields.String(allow_none=True)

@@ -18,6 +18,7 @@ BEARER = [{"bearerAuth": []}]
 RESOURCE_PARAMETERS = {
     "young_person_id",
     "team_id",
+    "session_id",
     "referral_id",
     "assignment_id",
     "goal_id",

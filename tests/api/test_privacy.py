@@ -118,6 +118,7 @@ def test_the_access_log_shows_roles_and_times_but_not_names(lived_in):
 def test_withdrawing_sharing_cuts_that_specialty_off(lived_in):
     coordinator, mentor, person_id, young_person = lived_in
     assert young_person.get("/api/v1/me/consents").get_json() == {
+        "review_due": False,
         "reporting": False,
         "sharing": {
             "mental_health": True,
@@ -157,6 +158,7 @@ def test_consents_can_be_set_when_a_referral_is_accepted(as_role, programme):
     )
     person = coordinator.get(f"/api/v1/young-people/{accepted.get_json()['young_person_id']}")
     assert person.get_json()["consents"] == {
+        "review_due": False,
         "reporting": True,
         "sharing": {
             "mental_health": True,

@@ -83,6 +83,7 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
     @property
     def consents(self) -> dict[str, Any]:
         return {
+            "review_due": self.consent_review_due_since is not None,
             "reporting": self.consent_reporting,
             "sharing": {
                 specialty: getattr(self, f"share_{specialty}") for specialty in MENTOR_SPECIALTIES

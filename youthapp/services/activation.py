@@ -84,6 +84,7 @@ def activate(
     client_address: str,
     now: datetime,
     session_lifetime: timedelta,
+    platform: str | None = None,
 ) -> auth.IssuedSession:
     """Turn a code into the young person's account (or new credentials for it) and sign in."""
     email = normalise_email(email)
@@ -137,12 +138,14 @@ def activate(
         action = "account.activated"
     else:
         # A reissued code after activation is how a coordinator helps someone who lost
-        # their phone or password: new credentials, and every old sign-in ends.
+        # their phone or password, or whose account was locked down: new credentials, and
+        # every old sign-in ends.
         account.email, account.password_hash, account.is_active = (
             email,
             hashing.hash(password),
             True,
         )
+        account.locked_down_at = None
         auth.end_all_sessions(session, account.id, now=now, reason="reactivated")
         action = "account.reactivated"
     session.flush()
@@ -155,4 +158,6 @@ def activate(
         subject=("user", account.id),
         now=now,
     )
-    return auth.start_session(session, account, now=now, lifetime=session_lifetime)
+    return auth.start_session(
+        session, account, now=now, lifetime=session_lifetime, platform=platform
+    )

@@ -19,12 +19,13 @@ from youthapp.clock import describe_local
 from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Appointment, User, YoungPerson
 from youthapp.notify import outbox
-from youthapp.services import alerts, notifications, people
+from youthapp.services import alerts, contact, notifications, people
 from youthapp.services.versions import check_version
+from youthapp.vocabulary import canonical_borough
 
 # Changes the young person's calendar must show (RFC 5545 SEQUENCE).
 SIGNIFICANT = ("starts_at", "duration_minutes", "mode", "location", "notes_for_young_person")
-EDITABLE = (*SIGNIFICANT, "staff_notes")
+EDITABLE = (*SIGNIFICANT, "staff_notes", "borough")
 MAX_AHEAD = timedelta(days=730)
 MAX_BEHIND = timedelta(days=365)
 
@@ -100,7 +101,19 @@ def book(session: Session, actor: User, data: Mapping[str, Any], *, now: datetim
             errors={"mentor_id": ["Not a mentor assigned to this young person."]},
         )
     _check_time(data["starts_at"], now)
+    borough = _borough(data.get("borough"))
+    overridden = contact.check_booking(
+        session,
+        actor,
+        young_person,
+        borough=borough,
+        starts_at=data["starts_at"],
+        override_reason=data.get("override_reason"),
+        now=now,
+    )
     appointment = Appointment(
+        borough=borough,
+        override_reason=(data.get("override_reason") or "").strip() or None,
         young_person_id=young_person.id,
         mentor_id=mentor.id,
         mentor=mentor,
@@ -129,6 +142,10 @@ def book(session: Session, actor: User, data: Mapping[str, Any], *, now: datetim
         subject=("appointment", appointment.id),
         now=now,
     )
+    if overridden:
+        contact.record_override(
+            session, actor, young_person.id, appointment.id, overridden, now=now
+        )
     if appointment.starts_at > now:  # one recorded after the fact needs no message
         tell_young_person(session, appointment, "appointment_booked", now)
     return appointment
@@ -147,6 +164,10 @@ def update(
     check_version(if_match, appointment.version)
     if appointment.status != "scheduled":
         raise Conflict(f"This appointment is {appointment.status}; it can no longer be changed.")
+    changes = dict(changes)
+    override_reason = changes.pop("override_reason", None)
+    if "borough" in changes:
+        changes["borough"] = _borough(changes["borough"])
     changed = [
         name for name in EDITABLE if name in changes and getattr(appointment, name) != changes[name]
     ]
@@ -154,6 +175,22 @@ def update(
         return appointment
     if "starts_at" in changed:
         _check_time(changes["starts_at"], now)
+    overridden: list[str] = []
+    if {"starts_at", "borough"} & set(changed):
+        overridden = contact.check_booking(
+            session,
+            actor,
+            session.get_one(YoungPerson, appointment.young_person_id),
+            borough=changes.get("borough", appointment.borough),
+            starts_at=changes.get("starts_at", appointment.starts_at),
+            override_reason=override_reason,
+            now=now,
+        )
+        if overridden:
+            appointment.override_reason = override_reason.strip()
+            contact.record_override(
+                session, actor, appointment.young_person_id, appointment.id, overridden, now=now
+            )
     for name in changed:
         setattr(appointment, name, changes[name])
     appointment.ends_at = appointment.starts_at + timedelta(minutes=appointment.duration_minutes)
@@ -337,6 +374,18 @@ def _for_staff_change(session: Session, actor: User, appointment_id: uuid.UUID) 
     appointment = find_appointment(session, actor, appointment_id)
     access.require_role(actor, access.COORDINATOR, access.MENTOR)
     return appointment
+
+
+def _borough(name: str | None) -> str | None:
+    if name is None:
+        return None
+    borough = canonical_borough(name)
+    if borough is None:
+        raise InvalidInput(
+            "Unknown borough.",
+            errors={"borough": ["Use one of London's 32 boroughs or the City of London."]},
+        )
+    return borough
 
 
 def _check_time(starts_at: datetime, now: datetime) -> None:

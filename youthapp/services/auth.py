@@ -7,11 +7,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from youthapp import audit, db
-from youthapp.errors import Forbidden, Unauthenticated
+from youthapp.errors import Forbidden, NotFound, Unauthenticated
 from youthapp.models import AuthSession, RefreshToken, User, YoungPerson
 from youthapp.services import throttle
 from youthapp.services.passwords import PasswordHashing
@@ -19,6 +19,10 @@ from youthapp.vocabulary import normalise_email
 
 LOGIN = "login"
 WRONG_CREDENTIALS = "The email or password is not right."
+LOCKED_DOWN = (
+    "This account is locked to keep you safe. Ask your coordinator for a new activation "
+    "code to set a new password."
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ def login(
     client_address: str,
     now: datetime,
     session_lifetime: timedelta,
+    platform: str | None = None,
 ) -> IssuedSession:
     key = throttle.account_key(email)
     throttle.check_allowed(session, policy, LOGIN, key, client_address, now)
@@ -55,6 +60,8 @@ def login(
     throttle.clear_account(session, LOGIN, key)
     if user.awaiting_approval_since is not None:
         raise Forbidden("This account is waiting for a second admin to approve it.")
+    if user.locked_down_at is not None:
+        raise Forbidden(LOCKED_DOWN)
     if user.young_person_id is not None:
         user.case_status = session.scalar(
             select(YoungPerson.status).where(YoungPerson.id == user.young_person_id)
@@ -63,13 +70,24 @@ def login(
     if hashing.needs_rehash(user.password_hash):
         user.password_hash = hashing.hash(password)
     user.last_login_at = now
-    return start_session(session, user, now=now, lifetime=session_lifetime)
+    return start_session(session, user, now=now, lifetime=session_lifetime, platform=platform)
 
 
 def start_session(
-    session: Session, user: User, *, now: datetime, lifetime: timedelta
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    lifetime: timedelta,
+    platform: str | None = None,
 ) -> IssuedSession:
-    auth_session = AuthSession(user_id=user.id, created_at=now, expires_at=now + lifetime)
+    auth_session = AuthSession(
+        user_id=user.id,
+        created_at=now,
+        expires_at=now + lifetime,
+        last_used_at=now,
+        platform=platform,
+    )
     session.add(auth_session)
     session.flush()
     jti = _new_refresh_token(session, auth_session.id, now)
@@ -112,7 +130,7 @@ def rotate_refresh_token(
             )
         raise Unauthenticated("The refresh token is not valid.")
     user, auth_session = _live_session(session, parsed_id, now)
-    auth_session.expires_at = now + lifetime
+    auth_session.expires_at, auth_session.last_used_at = now + lifetime, now
     return IssuedSession(
         user=user, session_id=parsed_id, refresh_jti=_new_refresh_token(session, parsed_id, now)
     )
@@ -141,6 +159,86 @@ def end_all_sessions(session: Session, user_id: uuid.UUID, *, now: datetime, rea
     )
 
 
+@dataclass(frozen=True)
+class SignIn:
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime | None
+    platform: str | None
+    current: bool
+
+
+def my_sign_ins(
+    session: Session, user: User, current_id: uuid.UUID | str, *, now: datetime
+) -> list[SignIn]:
+    """The user's live sign-ins, most recently used first."""
+    current = _parse_id(current_id)
+    return [
+        SignIn(row.id, row.created_at, row.last_used_at, row.platform, row.id == current)
+        for row in session.scalars(
+            _live_sessions_of(user.id, now).order_by(
+                AuthSession.last_used_at.desc(), AuthSession.id
+            )
+        )
+    ]
+
+
+def end_my_sign_in(session: Session, user: User, sign_in_id: uuid.UUID, *, now: datetime) -> None:
+    """End one of the user's own sign-ins (another phone, or this one)."""
+    found = session.scalar(_live_sessions_of(user.id, now).where(AuthSession.id == sign_in_id))
+    if found is None:
+        raise NotFound("No such sign-in.")
+    end_session(session, found.id, now=now, reason="ended_by_user")
+    audit.record(session, user, "auth.session_ended", subject=("auth_session", found.id), now=now)
+
+
+def end_other_sign_ins(
+    session: Session, user: User, current_id: uuid.UUID | str, *, now: datetime
+) -> int:
+    """End every sign-in of the user but this one; how many ended."""
+    ended = db.rowcount(
+        session,
+        update(AuthSession)
+        .where(
+            AuthSession.user_id == user.id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.id != _parse_id(current_id),
+        )
+        .values(revoked_at=now, revoked_reason="ended_by_user"),
+    )
+    audit.record(
+        session,
+        user,
+        "auth.other_sessions_ended",
+        subject=("user", user.id),
+        details={"count": ended},
+        now=now,
+    )
+    return ended
+
+
+def sign_ins_summary(
+    session: Session, user_id: uuid.UUID, *, now: datetime
+) -> tuple[int, datetime | None]:
+    """How many live sign-ins an account has, and when one was last used (for staff)."""
+    count, last = session.execute(
+        select(func.count(AuthSession.id), func.max(AuthSession.last_used_at)).where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+    ).one()
+    return int(count), last
+
+
+def _live_sessions_of(user_id: uuid.UUID, now: datetime) -> Select[AuthSession]:
+    return select(AuthSession).where(
+        AuthSession.user_id == user_id,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > now,
+    )
+
+
 def authenticate(session: Session, *, user_id: str, session_id: str, now: datetime) -> User:
     """The caller of a request, read afresh so that deactivation and logout bite at once."""
     user, _ = _live_session(session, _parse_id(session_id), now)
@@ -162,6 +260,7 @@ def _live_session(
             AuthSession.expires_at > now,
             User.is_active.is_(True),
             User.awaiting_approval_since.is_(None),
+            User.locked_down_at.is_(None),
         )
     ).one_or_none()
     if row is None:

@@ -13,9 +13,10 @@ from youthapp.errors import NotFound
 from youthapp.models import Notification, User
 from youthapp.notify import outbox
 
-# Pushed at once, whatever the hour: alerts staff must see now, and the word to a young
-# person who asked for help that someone has seen it (never held by quiet hours).
-PUSHED_AT_ONCE = ("alert", "help_seen")
+# Pushed at once, whatever the hour or the contact windows: alerts staff must see now, the
+# word to a young person who asked for help that someone has seen it, and the warning that
+# their safety timer is about to run out.
+PUSHED_AT_ONCE = ("alert", "help_seen", "safety_timer_ending")
 
 # What a lock screen may show. A phone can be read by someone dangerous, so unless the young
 # person turned discreet mode off, nothing names the programme, a mentor's role or a place.
@@ -36,6 +37,12 @@ WORDING: dict[str, tuple[str, str]] = {
     "help_seen": ("We've seen it", "Someone from your team has seen your request and is on it."),
     "referral_submitted": ("New referral", "A new referral is waiting to be triaged."),
     "referral_decided": ("Referral decided", "A referral you made has been {status}."),
+    "safety_timer_ending": (
+        "Your timer is nearly up",
+        'Press "I\'m safe" or give yourself longer.',
+    ),
+    "consent_review": ("Time to check your choices", "Please look again at who may see what."),
+    "consent_review_due": ("Consent review due", "A young person's consents are due for review."),
     "case_transferred": ("Case transferred", "A young person's case has moved to your team."),
     "case_access_given": ("Account change", "An admin {what}. Check that it was expected."),
     "password_reset_by_admin": (
@@ -69,8 +76,8 @@ def notification_row(
     **values: Any,
 ) -> dict[str, Any]:
     """The columns of one notification of `kind` to `recipient`, worded by `template` (the
-    kind's own by default). Alerts are urgent: pushed at once, whatever the hour; anything
-    else waits out the recipient's quiet hours."""
+    kind's own by default). PUSHED_AT_ONCE kinds are urgent: pushed at once, whatever the
+    hour; anything else waits for the recipient's next contact window."""
     title, body = wording(template or kind, recipient, **values)
     urgent = kind in PUSHED_AT_ONCE
     return {

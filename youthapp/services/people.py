@@ -242,7 +242,10 @@ def set_consents(
     else:
         young_person = find_young_person(session, actor, young_person_id)
         access.require_role(actor, access.COORDINATOR)
-    apply_consents(young_person, consents)
+    by = "young_person" if actor.role == access.YOUNG_PERSON else young_person.consent_given_by
+    apply_consents(young_person, consents, given_by=by)
+    if consents.get("reconfirm") and actor.role == access.YOUNG_PERSON:
+        young_person.consent_review_due_since = None
     young_person.consents_changed_at = young_person.updated_at = now
     session.flush()
     audit.record(
@@ -256,8 +259,11 @@ def set_consents(
     return young_person
 
 
-def apply_consents(young_person: YoungPerson, consents: Mapping[str, Any]) -> None:
+def apply_consents(
+    young_person: YoungPerson, consents: Mapping[str, Any], *, given_by: str | None
+) -> None:
     if "reporting" in consents:
         young_person.consent_reporting = consents["reporting"]
+        young_person.reporting_consent_by = given_by if consents["reporting"] else None
     for specialty, granted in (consents.get("sharing") or {}).items():
         setattr(young_person, f"share_{specialty}", granted)

@@ -85,6 +85,12 @@ EXPORT_COVERAGE: dict[str, str] = {
     "team is the borough's, in young_person)",
 }
 STAFF_ONLY_HISTORY_FIELDS = frozenset({"staff_notes"})
+# Said in every export, whether or not there are any such records: saying it only when there
+# were would tell whoever holds the phone that there are.
+HELD_BACK = (
+    "Some records kept for your safety are not in this export. The programme's data "
+    "protection officer can provide them."
+)
 # What the export reads by the young person's id alone.
 _Own = TypeVar("_Own", Referral, PlanChange, CheckIn, SafetyTimer)
 
@@ -109,6 +115,7 @@ class Export:
     access_log: list[dict[str, Any]]
     help_requests: list[Alert]
     exported_at: datetime
+    held_back: str = HELD_BACK
 
     @property
     def referral(self) -> Referral | None:

@@ -17,6 +17,7 @@ from youthapp.errors import Conflict, Forbidden, InvalidInput, NotFound
 from youthapp.models import Referral, User, YoungPerson
 from youthapp.services import activation, notifications, people, teams
 from youthapp.services import status as status_service
+from youthapp.services.consents import age_on, given_at_referral, reviewed_age
 from youthapp.vocabulary import DOMAINS, canonical_borough, name_match_key, normalise_email
 
 NAME_AND_BIRTH_DATE = "name_and_date_of_birth"
@@ -47,6 +48,9 @@ def submit_referral(
         errors["needs"] = [f"Choose one or more of: {', '.join(DOMAINS)}."]
     if errors or borough is None:
         raise InvalidInput("The referral is not complete.", errors=errors)
+    given_by, competence_assessed = given_at_referral(
+        data.get("consent"), data["date_of_birth"], now.date()
+    )
     referral = Referral(
         referrer_id=actor.id,
         referrer_type=actor.referrer_type,
@@ -63,6 +67,8 @@ def submit_referral(
         reason=data["reason"].strip(),
         risk_notes=data.get("risk_notes"),
         consent_obtained=True,
+        consent_given_by=given_by,
+        consent_competence_assessed=competence_assessed,
         status="submitted",
         created_at=now,
         updated_at=now,
@@ -228,7 +234,11 @@ def decide_referral(
         created_at=now,
         updated_at=now,
     )
-    people.apply_consents(young_person, consents or {})
+    young_person.consent_given_by = referral.consent_given_by
+    young_person.consent_competence_assessed = referral.consent_competence_assessed
+    # Birthdays already passed are not reviewed: consent was given at this age.
+    young_person.consent_reviewed_age = reviewed_age(age_on(referral.date_of_birth, now.date()))
+    people.apply_consents(young_person, consents or {}, given_by=referral.consent_given_by)
     session.add(young_person)
     session.flush()
     status_service.record(session, young_person, "active", reason="enrolled", by=actor, now=now)
