@@ -4,6 +4,7 @@ from youthapp.models.alerts import (
     ALERT_KINDS,
     ALERT_RESOLUTIONS,
     ALERT_STATUSES,
+    HIDDEN_FROM_YOUNG_PERSON,
     URGENT_KINDS,
     Alert,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "APPOINTMENT_MODES",
     "APPOINTMENT_STATUSES",
     "URGENT_KINDS",
+    "HIDDEN_FROM_YOUNG_PERSON",
     "YOUNG_PERSON_RESPONSES",
     "Alert",
     "Appointment",

@@ -14,11 +14,20 @@ from sqlalchemy.orm import Session
 
 from youthapp import access, audit
 from youthapp.errors import Conflict, NotFound
-from youthapp.models import URGENT_KINDS, Alert, Notification, User, YoungPerson
+from youthapp.models import (
+    HIDDEN_FROM_YOUNG_PERSON,
+    URGENT_KINDS,
+    Alert,
+    Notification,
+    User,
+    YoungPerson,
+)
 from youthapp.notify import outbox
 from youthapp.services import notifications
 
 ESCALATION = "urgent_help_unacknowledged"
+# The audit trail's mark on an alert the young person must never see a trace of.
+HIDDEN_ALERT = "alert.raised_hidden"
 # A young person's own urgent alerts: what they see as their help requests, and what tells
 # them when it has been seen.
 HELP_REQUEST_KINDS = ("urgent_help", "feeling_unsafe", "safety_timer_expired")
@@ -104,6 +113,17 @@ def raise_alert(
         if twin is None:
             raise
         return twin
+    if kind in HIDDEN_FROM_YOUNG_PERSON or alert.details.get("kind") in HIDDEN_FROM_YOUNG_PERSON:
+        # Whoever holds the young person's phone must find no trace of this alert, nor of
+        # its escalation: staff's work on either stays out of the access log (privacy.py).
+        audit.record(
+            session,
+            None,
+            HIDDEN_ALERT,
+            young_person_id=young_person_id,
+            subject=("alert", alert.id),
+            now=now,
+        )
     _notify_staff(session, alert, now)
     return alert
 

@@ -114,7 +114,7 @@ def _raise_duress(
     if place is not None:
         details["location"] = place
     savepoint = session.begin_nested()
-    alert = alerts.raise_alert(
+    alerts.raise_alert(
         session,
         young_person_id,
         DURESS,
@@ -123,15 +123,6 @@ def _raise_duress(
         subject=about,
         now=now,
         fold=True,
-    )
-    # The young person's access log must never show staff's work on it (privacy.py).
-    audit.record(
-        session,
-        None,
-        "alert.raised_hidden",
-        young_person_id=young_person_id,
-        subject=("alert", alert.id),
-        now=now,
     )
     session.flush()
     if real:

@@ -243,7 +243,7 @@ def _hidden_alert_ids(actor: User) -> Select[str | None]:
     """The young person's hidden alerts' ids, as the audit trail writes them."""
     return select(AuditEvent.object_id).where(
         AuditEvent.young_person_id == actor.young_person_id,
-        AuditEvent.action == "alert.raised_hidden",
+        AuditEvent.action == alerts.HIDDEN_ALERT,
     )
 
 
