@@ -116,6 +116,7 @@ def _register_blueprints(api: Api) -> None:
     from api.content.routes import blp as content_blp
     from api.devices.routes import blp as devices_blp
     from api.health.routes import blp as health_blp
+    from api.messages.routes import blp as messages_blp
     from api.notifications.routes import blp as notifications_blp
     from api.people.routes import blp as people_blp
     from api.plans.routes import blp as plans_blp
@@ -137,6 +138,7 @@ def _register_blueprints(api: Api) -> None:
         appointments_blp,
         checkins_blp,
         alerts_blp,
+        messages_blp,
         notifications_blp,
         privacy_blp,
         devices_blp,

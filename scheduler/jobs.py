@@ -19,6 +19,7 @@ from youthapp.notify.senders import PushSender
 from youthapp.services import (
     consents,
     idempotency,
+    messages,
     privacy,
     reminders,
     schedules,
@@ -44,10 +45,12 @@ class SchedulerContext:
 def _sweeps(settings: Settings) -> dict[str, Callable[[Session, datetime], int]]:
     offsets = [timedelta(minutes=m) for m in settings.reminder_offsets_minutes]
     window = timedelta(minutes=settings.escalation_minutes)
+    answer = timedelta(hours=settings.message_answer_hours)
     return {
         "expired_safety_timers": lambda s, now: timers.raise_expired(s, now=now),
         "safety_timer_warnings": lambda s, now: timers.warn_ending(s, now=now),
         "consent_reviews": lambda s, now: consents.review_birthdays(s, now=now),
+        "unanswered_messages": lambda s, now: messages.raise_unanswered(s, now=now, window=answer),
         "escalations": lambda s, now: reminders.escalate_unacknowledged(s, now=now, window=window),
         "missed_check_ins": lambda s, now: schedules.raise_missed_check_ins(s, now=now),
         "check_in_prompts": lambda s, now: reminders.check_in_prompts(s, now=now),

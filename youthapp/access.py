@@ -245,6 +245,27 @@ def told_of_new_referrals(team_id: uuid.UUID) -> Select[User]:
     return _team_coordinators(team_id)
 
 
+def alert_recipients(alert: Alert) -> Select[User]:
+    """Who is told of an alert as it is raised: its escalation's second tier, the urgent
+    tier, only the coordinators of the team (a message nobody answered: the team must
+    pick it up), or the staff in scope."""
+    if alert.kind == "urgent_help_unacknowledged":
+        return escalation_recipients(alert.young_person_id)
+    if alert.urgent:
+        return urgent_alert_recipients(alert.young_person_id)
+    if alert.kind in COORDINATORS_ONLY_KINDS:
+        return (
+            select(User)
+            .where(User.is_active.is_(True), _coordinator_of(_team_of(alert.young_person_id)))
+            .order_by(User.id)
+        )
+    return staff_in_scope(alert.young_person_id)
+
+
+# Alerts that go to the team's coordinators alone.
+COORDINATORS_ONLY_KINDS = ("message_unanswered",)
+
+
 def told_of_consent_review(team_id: uuid.UUID) -> Select[User]:
     """Who hears that a young person's consents are due for review: their team's active
     coordinators."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
+from youthapp import windows
 from youthapp.clock import DEFAULT_ZONE, is_time_zone
 
 ENVIRONMENTS = ("development", "production", "test")
@@ -79,6 +80,12 @@ class Settings:
     # the crisis list then leaves it out rather than show a number nobody answers.
     duty_line_phone: str = ""
     duty_line_hours: str = ""
+    # Messages: when the team is working, as "mon-fri 09:00-21:00" in the programme's zone
+    # (empty: always; a young person's message out of hours gets one automatic reply), and
+    # how long a young person's message may wait for a staff answer before coordinators
+    # are alerted.
+    staffed_hours: str = ""
+    message_answer_hours: int = 24
     # Push to phones and browsers, off until configured: Web Push with our VAPID key pair,
     # FCM (Android, and iOS through FCM) with a service account. Every push request gives
     # up after push_timeout_seconds, so one slow push service cannot hold the others up.
@@ -194,6 +201,12 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         ) from None
     if any(offset <= 0 for offset in reminder_offsets):
         raise ConfigurationError("REMINDER_OFFSETS_MINUTES must be positive")
+    staffed_hours = " ".join(env.get("STAFFED_HOURS", "").split())
+    if staffed_hours:
+        try:
+            windows.parse(staffed_hours)
+        except ValueError as error:
+            raise ConfigurationError(f"STAFFED_HOURS: {error}") from None
     admin_case_access = env.get("ADMIN_CASE_ACCESS", "").strip() or defaults.admin_case_access
     if admin_case_access not in ADMIN_CASE_ACCESS_RULES:
         raise ConfigurationError("ADMIN_CASE_ACCESS must be one_person or two_person")
@@ -244,6 +257,10 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         content_path=Path(content_path).resolve() if content_path else DEFAULT_CONTENT_PATH,
         duty_line_phone=duty_line_phone,
         duty_line_hours=duty_line_hours,
+        staffed_hours=staffed_hours,
+        message_answer_hours=_env_int(
+            env, "MESSAGE_ANSWER_HOURS", defaults.message_answer_hours, 1
+        ),
         **_push_settings(env, defaults),
     )
 

@@ -26,9 +26,10 @@ from api.extensions import (
 from api.openapi import retry_after_header
 from api.people.schemas import ContactPreferencesSchema
 from api.tokens import token_pair
+from api.views import Extended
 from youthapp.access import YOUNG_PERSON
 from youthapp.clock import utcnow
-from youthapp.services import accounts, activation, auth, contact, lockdown
+from youthapp.services import accounts, activation, auth, contact, lockdown, messages
 
 LOST_PHONE_ANSWER = (
     "If the email and password are right, the account is now locked and its sign-ins have "
@@ -204,8 +205,9 @@ class Me(MethodView):
     @blp.login_required
     @blp.response(200, MeSchema)
     def get(self):
-        """Your own account."""
-        return current_user()
+        """Your own account, with how many messages wait to be read."""
+        user = current_user()
+        return Extended(user, unread_messages=messages.unread_count(db_session(), user))
 
 
 @blp.route("/me/preferences")

@@ -91,6 +91,12 @@ class MeSchema(Schema):
     )
     organisation = fields.String(allow_none=True, metadata={"description": "Referrers only"})
     young_person_id = fields.UUID(allow_none=True, metadata={"description": "Young people only"})
+    unread_messages = fields.Integer(
+        metadata={
+            "description": "On GET /me: messages waiting to be read (a young person's from "
+            "their team; staff's from the young people in their scope)"
+        }
+    )
     case_status = fields.String(
         allow_none=True,
         validate=validate.OneOf(YOUNG_PERSON_STATUSES),

@@ -7,6 +7,7 @@ from api.auth.schemas import MeSchema
 from api.checkins.schemas import HelpRequestSchema, MyCheckInSchema, ScheduleSchema, TimerSchema
 from api.devices.schemas import DeviceSchema
 from api.fields import AwareDateTime
+from api.messages.schemas import MessageSchema
 from api.notifications.schemas import NotificationSchema
 from api.people.schemas import ConsentsSchema
 from api.plans.schemas import MyGoalSchema, SafetyPlanSchema, safety_plan_document
@@ -111,6 +112,11 @@ class ExportSchema(Schema):
     appointments = fields.List(fields.Nested(MyAppointmentSchema), required=True)
     calendar_feed = fields.Nested(CalendarFeedStateSchema, required=True)
     check_ins = fields.List(fields.Nested(MyCheckInSchema), required=True)
+    messages = fields.List(
+        fields.Nested(MessageSchema),
+        required=True,
+        metadata={"description": "Your thread with your team, oldest first"},
+    )
     check_in_schedule = fields.Method(
         "dump_schedule", allow_none=True, required=True, metadata={"type": "object"}
     )

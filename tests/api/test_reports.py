@@ -446,6 +446,7 @@ MARCH_FIGURES = {
                 "urgent_help_unacknowledged",
                 "duress",
                 "phone_compromised",
+                "message_unanswered",
             ),
             urgent_help=5,
             missed_appointment=5,
@@ -727,7 +728,7 @@ def test_the_same_figures_as_csv(coordinator, arrange):
     for key, cell in json_rows.items():
         assert values[key] == ("[c]" if cell["suppressed"] else str(cell["value"]))
     figure_rows = [row for row in rows[1:] if row[0] not in ("period", "scope", "note")]
-    assert len(figure_rows) == len(list(leaf_cells(figures(report)))) == 50
+    assert len(figure_rows) == len(list(leaf_cells(figures(report)))) == 51
 
 
 def test_a_rate_with_nothing_to_measure_is_marked_not_applicable_in_csv(coordinator):

@@ -26,6 +26,7 @@ from youthapp.models.checkins import (
 )
 from youthapp.models.devices import PLATFORMS, Device
 from youthapp.models.idempotency import IdempotencyKey
+from youthapp.models.messages import SENDER_ROLES, Message, MessageRead
 from youthapp.models.notifications import DELIVERY_STATUSES, NOTIFICATION_KINDS, Notification
 from youthapp.models.people import (
     ASSIGNMENT_END_REASONS,
@@ -56,6 +57,9 @@ from youthapp.models.teams import (
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "SENDER_ROLES",
+    "Message",
+    "MessageRead",
     "DEFAULT_TEAM_ID",
     "DEFAULT_TEAM_NAME",
     "TEAM_ROLES",

@@ -20,6 +20,7 @@ ALERT_KINDS = (
     "urgent_help_unacknowledged",
     "duress",
     "phone_compromised",
+    "message_unanswered",
 )
 URGENT_KINDS = (
     "urgent_help",
@@ -40,6 +41,7 @@ ALERT_RESOLUTIONS = (
     "attendance_corrected",
     "checked_in_late",
     "young_person_exited",
+    "answered",
 )
 
 

@@ -29,6 +29,7 @@ NOTIFICATION_KINDS = (
     "case_transferred",
     "consent_review",
     "safety_timer_ending",
+    "message",
 )
 
 

@@ -130,13 +130,7 @@ def raise_alert(
 
 def _notify_staff(session: Session, alert: Alert, now: datetime) -> None:
     alert.last_notified_at = now
-    if alert.kind == ESCALATION:
-        recipients = access.escalation_recipients(alert.young_person_id)
-    elif alert.urgent:
-        recipients = access.urgent_alert_recipients(alert.young_person_id)
-    else:
-        recipients = access.staff_in_scope(alert.young_person_id)
-    _tell(session, recipients, alert, now)
+    _tell(session, access.alert_recipients(alert), alert, now)
 
 
 def _tell(

@@ -109,8 +109,10 @@ def check_booking(
     against = []
     if borough is not None and borough in preferences.no_go_boroughs:
         against.append("no_go_borough")
-    zone = ZoneInfo(account.timezone) if account is not None else None
-    if zone is not None and not windows.is_open(preferences.windows, zone, starts_at):
+    # The stored windows ("HH:MM" text), not the view's wall-clock times: is_open reads text.
+    if account is not None and not windows.is_open(
+        account.contact_windows, ZoneInfo(account.timezone), starts_at
+    ):
         against.append("outside_windows")
     if against and not (override_reason or "").strip():
         raise Conflict(

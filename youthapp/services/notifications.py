@@ -43,6 +43,8 @@ WORDING: dict[str, tuple[str, str]] = {
     ),
     "consent_review": ("Time to check your choices", "Please look again at who may see what."),
     "consent_review_due": ("Consent review due", "A young person's consents are due for review."),
+    "message": ("New message", "Your team sent you a message."),
+    "message_to_staff": ("New message", "A young person sent a message."),
     "case_transferred": ("Case transferred", "A young person's case has moved to your team."),
     "case_access_given": ("Account change", "An admin {what}. Check that it was expected."),
     "password_reset_by_admin": (

@@ -38,6 +38,8 @@ from youthapp.models import (
     Goal,
     Handover,
     IdempotencyKey,
+    Message,
+    MessageRead,
     Notification,
     PlanChange,
     Referral,
@@ -81,6 +83,9 @@ EXPORT_COVERAGE: dict[str, str] = {
     "alerts": "help_requests",
     "idempotency_keys": "not exported: a copy of answers already in this export, kept a day",
     "refresh_tokens": "not exported: secrets; the sign-ins they belong to are",
+    "messages": "messages",
+    "message_reads": "not exported: how far each member of staff has read (the young "
+    "person's own reading is on each message)",
     "team_members": "not exported: staff belong to teams, young people never do (their "
     "team is the borough's, in young_person)",
 }
@@ -92,7 +97,7 @@ HELD_BACK = (
     "protection officer can provide them."
 )
 # What the export reads by the young person's id alone.
-_Own = TypeVar("_Own", Referral, PlanChange, CheckIn, SafetyTimer)
+_Own = TypeVar("_Own", Referral, PlanChange, CheckIn, SafetyTimer, Message)
 
 
 @dataclass
@@ -107,6 +112,7 @@ class Export:
     appointments: list[Appointment]
     calendar_feed: dict[str, Any]
     check_ins: list[CheckIn]
+    messages: list[Message]
     check_in_schedule: CheckInSchedule | None
     safety_timers: list[SafetyTimer]
     notifications: list[Notification]
@@ -166,6 +172,7 @@ def export(session: Session, actor: User, *, now: datetime, show_names: bool) ->
         ),
         calendar_feed={"active": feed is not None, "created_at": feed.created_at if feed else None},
         check_ins=own(CheckIn, CheckIn.created_at),
+        messages=own(Message, Message.sent_at),
         check_in_schedule=session.get(CheckInSchedule, person_id),
         safety_timers=own(SafetyTimer, SafetyTimer.created_at),
         notifications=list(
@@ -300,6 +307,8 @@ def erase(
     person = young_person_id
     account_ids = list(session.scalars(select(User.id).where(User.young_person_id == person)))
     for model in (
+        Message,
+        MessageRead,
         CheckIn,
         SafetyTimer,
         CheckInSchedule,
