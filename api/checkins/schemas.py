@@ -168,7 +168,7 @@ class HelpRequestSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(HELP_REQUEST_KINDS))
     created_at = AwareDateTime(required=True)
     status = fields.Function(
-        lambda alert: _HELP_REQUEST_STATUS[alert.status],
+        lambda alert: _HELP_REQUEST_STATUS[alert.status_shown_to_young_person],
         required=True,
         metadata={
             "type": "string",
@@ -177,4 +177,6 @@ class HelpRequestSchema(Schema):
         },
     )
     seen_at = AwareDateTime(allow_none=True, required=True, attribute="acknowledged_at")
-    resolved_at = AwareDateTime(allow_none=True, required=True)
+    resolved_at = AwareDateTime(
+        allow_none=True, required=True, attribute="resolved_at_shown_to_young_person"
+    )

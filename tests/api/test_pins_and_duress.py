@@ -359,6 +359,9 @@ class TestSafetyTimerStop:
 
         stopped = self.safe(young_person, timer, pin)
         assert stopped.status_code == 200 and stopped.get_json()["status"] == "safe"
+        # Whoever holds the phone sees the same either way: the call for help resolved.
+        [shown] = young_person.get("/api/v1/me/help-requests").get_json()
+        assert shown["status"] == "resolved" and shown["resolved_at"] is not None
         now = coordinator.get(f"/api/v1/alerts/{expired['id']}").get_json()
         told_all_clear = [
             n

@@ -5,6 +5,7 @@ from youthapp.models.alerts import (
     ALERT_RESOLUTIONS,
     ALERT_STATUSES,
     HIDDEN_FROM_YOUNG_PERSON,
+    SHOWN_RESOLVED_AT,
     URGENT_KINDS,
     Alert,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "APPOINTMENT_STATUSES",
     "URGENT_KINDS",
     "HIDDEN_FROM_YOUNG_PERSON",
+    "SHOWN_RESOLVED_AT",
     "YOUNG_PERSON_RESPONSES",
     "Alert",
     "Appointment",

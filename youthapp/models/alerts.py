@@ -29,6 +29,9 @@ URGENT_KINDS = (
     "duress",
     "phone_compromised",
 )
+# In an alert's (staff-only) details: when the young person's own list shows it resolved
+# though it is not (the duress PIN stopped the timer that raised it).
+SHOWN_RESOLVED_AT = "shown_resolved_to_young_person_at"
 # Alerts the young person must never see any trace of: whoever holds their phone may be the
 # danger (the duress PIN), so these are in none of their own views.
 HIDDEN_FROM_YOUNG_PERSON = ("duress",)
@@ -77,3 +80,14 @@ class Alert(IdMixin, TimestampMixin, Base):
     all_clear_at: Mapped[datetime | None]
     # One alert per event ("missed_appointment:<id>"), however often it is raised.
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+    @property
+    def status_shown_to_young_person(self) -> str:
+        return "resolved" if self.resolved_at_shown_to_young_person else self.status
+
+    @property
+    def resolved_at_shown_to_young_person(self) -> datetime | None:
+        shown = self.details.get(SHOWN_RESOLVED_AT)
+        if self.resolved_at is not None or shown is None:
+            return self.resolved_at
+        return datetime.fromisoformat(shown)

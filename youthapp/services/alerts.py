@@ -16,6 +16,7 @@ from youthapp import access, audit
 from youthapp.errors import Conflict, NotFound
 from youthapp.models import (
     HIDDEN_FROM_YOUNG_PERSON,
+    SHOWN_RESOLVED_AT,
     URGENT_KINDS,
     Alert,
     Notification,
@@ -187,6 +188,15 @@ def all_clear(session: Session, alert_id: uuid.UUID, *, now: datetime) -> None:
     )
     in_scope = access.staff_who_may_know(alert.young_person_id).where(User.id.in_(told))
     _tell(session, in_scope, alert, now, all_clear=True)
+
+
+def look_resolved_to_young_person(session: Session, alert_id: uuid.UUID, *, now: datetime) -> None:
+    """The duress PIN stopped a timer that had alerted: staff keep the alert open, but the
+    young person's list shows it resolved, exactly as a real stop would (PRODUCT.md: the
+    phone may be in the hands of the danger)."""
+    alert = session.get_one(Alert, alert_id)
+    alert.details = {**alert.details, SHOWN_RESOLVED_AT: now.isoformat()}
+    session.flush()
 
 
 def resolve_by_facts(session: Session, alert: Alert, resolution: str, *, now: datetime) -> None:

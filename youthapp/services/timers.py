@@ -117,7 +117,9 @@ def mark_safe(
         timer.version += 1
         _log(timer, "safe", now)
         session.flush()
-        if timer.alert_id is not None and not duress:
+        if timer.alert_id is not None and duress:
+            alerts.look_resolved_to_young_person(session, timer.alert_id, now=now)
+        elif timer.alert_id is not None:
             alerts.all_clear(session, timer.alert_id, now=now)
     return timer
 
