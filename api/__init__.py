@@ -11,6 +11,7 @@ from flask_jwt_extended import JWTManager
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import console
 from api import idempotency
 from api.database import close_session, commit_reads
 from api.errors import register_error_handlers
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
     _register_blueprints(api)
+    console.register(app)
 
     app.after_request(_finish_response)
     app.after_request(commit_reads)  # runs before _finish_response, which finishes its 503

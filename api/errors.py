@@ -83,9 +83,14 @@ def handle_http_exception(error: HTTPException) -> Response:
     return error_response(error.code or 500, message, errors, headers)
 
 
+def status_for(error: domain.DomainError) -> int:
+    """The HTTP status of a domain error (the console answers with the same ones)."""
+    return next(code for cls, code in _DOMAIN_STATUS.items() if isinstance(error, cls))
+
+
 def handle_domain_error(error: domain.DomainError) -> Response:
     finish_session(commit=error.keep_changes)
-    code = next(code for cls, code in _DOMAIN_STATUS.items() if isinstance(error, cls))
+    code = status_for(error)
     errors = {"json": error.errors} if error.errors else None
     headers = {}
     if isinstance(error, domain.TooManyAttempts):

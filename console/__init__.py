@@ -1,0 +1,36 @@
+"""The staff console: server-rendered pages at /console, a second face of the core beside
+the HTTP API (api/). It calls the same services and the same scope rule, never the API.
+
+A signed-in browser holds a cookie naming one of the same sign-in sessions (auth_sessions)
+that tokens name, so logout, deactivation and lockdown end it as they end tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Flask
+
+from console.csrf import csrf
+from console.views import blp
+
+
+def register(app: Flask) -> None:
+    settings = app.extensions["youthapp"].settings
+    app.secret_key = hmac.new(
+        settings.jwt_secret_key.encode(), b"console-session", hashlib.sha256
+    ).hexdigest()
+    app.config.update(
+        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=not settings.is_development and settings.environment != "test",
+        SESSION_COOKIE_PATH="/console",
+        # The API's POSTs carry bearer tokens, not cookies: only the console's forms are
+        # checked (console.views protects them).
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    csrf.init_app(app)
+    app.register_blueprint(blp)
