@@ -40,15 +40,18 @@ import psycopg
 import requests
 from flask_jwt_extended import create_access_token
 from psycopg import sql
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from api import create_app
+from api.extensions import Blueprint
 from scheduler import runner
 from scheduler.jobs import SchedulerContext
 from youthapp import migrations
 from youthapp.config import Settings
 from youthapp.db import make_engine, make_session_factory
+from youthapp.models import User
 from youthapp.notify.senders import Outcome, PushMessage
+from youthapp.services import people
 from youthapp.services.passwords import PasswordHashing
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
@@ -60,14 +63,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 LUA = HERE / "load.lua"
 MENTOR_EVERY = 20  # one mentor per 20 young people; each young person has two
-COORDINATORS = 3
+TEAMS = 50  # young person i is in team i % TEAMS
+COORDINATORS = TEAMS  # one a team: coordinator k in team k % TEAMS
 GOALS, STEPS, APPOINTMENTS, CHECK_INS = 10, 5, 20, 200
 SPECIALTIES = ("mental_health", "substance_misuse", "housing", "employment")
 SEED_CHUNK = 5000  # young people per INSERT ... SELECT for the big tables
 BIG_TABLES = ("goals", "steps", "appointments", "check_ins")
 SEEDED_TABLES = (
-    "young_people users assignments support_plans goals steps appointments check_ins alerts "
-    "auth_sessions devices"
+    "teams team_members young_people users assignments support_plans goals steps appointments "
+    "check_ins alerts auth_sessions devices"
 ).split()
 FOREIGN_KEY_SAMPLE_PAGES = 1000
 TOKENS = 5000  # young people whose tokens the load walks through (all when fewer)
@@ -101,16 +105,27 @@ def fresh_database(name: str) -> Iterator[str]:
 
 # --- Seeding: server-side INSERT ... SELECT over generate_series ------------------------
 # Ids are md5 of a readable key cast to uuid, so the bench can name any row without
-# reading it back: young person i is md5('yp'||i), their account md5('ypu'||i), mentor j
-# md5('m'||j), coordinator k md5('c'||k), a user's sign-in session md5('s'||user id).
+# reading it back: team t is md5('team'||t), young person i md5('yp'||i), their account
+# md5('ypu'||i), mentor j md5('m'||j), coordinator k md5('c'||k), a user's sign-in session
+# md5('s'||user id).
+#
+# Young person i is in team i % TEAMS, coordinator k in team k % TEAMS, and each mentor in
+# the teams of the young people assigned to them. Every young person keeps the borough
+# 'Hackney' and no team holds a borough (team_boroughs stays empty): 50 teams are more than
+# London's 33 boroughs, so they cannot each hold one, and nothing the bench requests works
+# out a team from a borough (only a change of borough or of a team's boroughs does).
 
 PEOPLE_SQL = """
+INSERT INTO teams (id, name, created_at, updated_at)
+SELECT md5('team'||t)::uuid, 'Team '||t, %(t)s, %(t)s
+FROM generate_series(0, %(teams)s - 1) t;
+
 INSERT INTO young_people (id, first_name, last_name, search_name, match_key, date_of_birth,
-    borough, needs, status, activated_at, created_at, updated_at, consent_reporting,
+    borough, team_id, needs, status, activated_at, created_at, updated_at, consent_reporting,
     share_mental_health, share_substance_misuse, share_housing, share_employment)
 SELECT md5('yp'||i)::uuid, 'Bench', 'Person'||i, 'bench person'||i, 'bench|person'||i,
-    date '2010-01-01',
-    'Hackney', '[]'::json, 'active', %(t)s, %(t)s, %(t)s, true, true, true, true, true
+    date '2010-01-01', 'Hackney', md5('team'||(i %% %(teams)s))::uuid,
+    '[]'::json, 'active', %(t)s, %(t)s, %(t)s, true, true, true, true, true
 FROM generate_series(0, %(n)s - 1) i;
 
 INSERT INTO users (id, email, password_hash, role, display_name, is_active, specialty,
@@ -137,6 +152,13 @@ SELECT md5('a'||i||':'||k)::uuid, md5('yp'||i)::uuid, md5('m'||((i + k) %% %(m)s
     (ARRAY['mental_health','substance_misuse','housing','employment'])[((i + k) %% %(m)s) %% 4 + 1],
     %(t)s, md5('c0')::uuid
 FROM generate_series(0, %(n)s - 1) i, generate_series(0, 1) k;
+
+INSERT INTO team_members (user_id, team_id, joined_at)
+SELECT md5('c'||k)::uuid, md5('team'||(k %% %(teams)s))::uuid, %(t)s
+FROM generate_series(0, %(c)s - 1) k
+UNION ALL
+SELECT DISTINCT a.mentor_id, y.team_id, %(t)s
+FROM assignments a JOIN young_people y ON y.id = a.young_person_id;
 
 INSERT INTO support_plans (young_person_id, version, updated_at)
 SELECT md5('yp'||i)::uuid, 1, %(t)s FROM generate_series(0, %(n)s - 1) i;
@@ -227,6 +249,7 @@ def seed(database: str, size: int) -> Seeded:
         "n": size,
         "m": mentors,
         "c": COORDINATORS,
+        "teams": TEAMS,
         "hash": password_hash,
         "goals": GOALS,
         "steps": STEPS,
@@ -354,6 +377,97 @@ def count_rows(connection: psycopg.Connection, table: str) -> int:
 
 def _progress(what: str, started: float) -> None:
     print(f"  {what} ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
+# --- The coordinator's scope: its plan -----------------------------------------------
+
+SCOPE_INDEX = "ix_young_people_team_id"
+SERIAL = "max_parallel_workers_per_gather = 0"
+
+
+@dataclass
+class ScopePlan:
+    """EXPLAIN (ANALYZE, BUFFERS) of the two statements of a coordinator's first page of
+    GET /young-people, the page and its count, as the route builds them: as the server plans
+    them (the verdict), and again with no parallel workers (for reading: a busy server may
+    have none to give, and the plan can change with them)."""
+
+    coordinator: str
+    plans: dict[str, str]  # "list" / "count" -> the plan's text
+    serial: dict[str, str]  # the same, planned with SERIAL
+
+    @staticmethod
+    def walks(plan: str) -> bool:
+        return SCOPE_INDEX in plan and not re.search(r"Seq Scan on young_people\b", plan)
+
+    @property
+    def ok(self) -> bool:
+        return all(self.walks(plan) for plan in self.plans.values())
+
+    @classmethod
+    def summary(cls, plans: dict[str, str]) -> str:
+        return "; ".join(
+            f"{name}: "
+            + (
+                f"walks {SCOPE_INDEX}"
+                if cls.walks(plan)
+                else "Seq Scan on young_people"
+                if "Seq Scan on young_people" in plan
+                else f"does not use {SCOPE_INDEX}"
+            )
+            + f", {_execution_ms(plan)}"
+            for name, plan in plans.items()
+        )
+
+
+def _execution_ms(plan: str) -> str:
+    found = re.search(r"Execution Time: ([\d.]+) ms", plan)
+    return f"{float(found.group(1)):.1f} ms" if found else "? ms"
+
+
+def coordinator_scope_plan(database: str, coordinator_key: str = "c0") -> ScopePlan:
+    """The plans of the statements GET /young-people sends for a coordinator's first page,
+    made with the app's own code: services.people.young_people_query (the route's query,
+    over access.young_people_visible_to) with the page's LIMIT/OFFSET, and the count that
+    api.pagination wraps round it; compiled by the engine's PostgreSQL dialect and EXPLAINed
+    on the same engine, then again with SERIAL."""
+    engine = make_engine(f"{SERVER}/{database}")
+    page_size = Blueprint.DEFAULT_PAGINATION_PARAMETERS["page_size"]
+    plans: dict[str, str] = {}
+    serial: dict[str, str] = {}
+    try:
+        with make_session_factory(engine)() as session:
+            coordinator = session.get(User, uuid.UUID(bytes=_md5(coordinator_key)))
+            if coordinator is None or coordinator.role != "coordinator":
+                sys.exit(f"bench: no seeded coordinator {coordinator_key!r}")
+            query = people.young_people_query(coordinator)
+            statements = {
+                "list": query.limit(page_size).offset(0),
+                "count": select(func.count()).select_from(query.order_by(None).subquery()),
+            }
+            connection = session.connection()
+            for found in (plans, serial):
+                if found is serial:
+                    connection.exec_driver_sql(f"SET LOCAL {SERIAL}")
+                for name, statement in statements.items():
+                    compiled = statement.compile(dialect=engine.dialect)
+                    rows = connection.exec_driver_sql(
+                        "EXPLAIN (ANALYZE, BUFFERS) " + str(compiled), compiled.params
+                    )
+                    found[name] = "\n".join(line for (line,) in rows)
+            session.rollback()
+    finally:
+        engine.dispose()
+    return ScopePlan(coordinator_key, plans, serial)
+
+
+def print_scope_plan(plan: ScopePlan) -> None:
+    """The verdict now; the plans themselves are in the size's report."""
+    print(
+        f"  coordinator scope: {plan.summary(plan.plans)}: {verdict(plan.ok)} "
+        f"(with {SERIAL}: {plan.summary(plan.serial)})",
+        flush=True,
+    )
 
 
 # --- Tokens -----------------------------------------------------------------------------
@@ -877,6 +991,7 @@ class SizeRun:
     help_first: list[float] = field(default_factory=list)
     help_last: list[float] = field(default_factory=list)
     help_lost: int = 0
+    scope_plan: ScopePlan | None = None
 
 
 def print_report(run: SizeRun, server_config: str, load: Load) -> str:
@@ -885,7 +1000,7 @@ def print_report(run: SizeRun, server_config: str, load: Load) -> str:
     out: list[str] = []
     out.append(
         f"API benchmark: {seeded.size:,} young people, {seeded.mentors:,} mentors, "
-        f"{COORDINATORS} coordinators; {sum(seeded.rows.values()):,} rows seeded in "
+        f"{COORDINATORS} coordinators, {TEAMS} teams; {sum(seeded.rows.values()):,} rows seeded in "
         f"{seeded.seconds:.0f} s ({seeded.database_bytes / 2**20:,.0f} MiB)"
     )
     out.append("rows: " + ", ".join(f"{k} {v:,}" for k, v in seeded.rows.items()))
@@ -968,6 +1083,12 @@ def print_report(run: SizeRun, server_config: str, load: Load) -> str:
         )
     else:
         out.append("| help latency p99 <= 2 s | — | not measured |")
+    if scope := run.scope_plan:
+        out.append(
+            f"| coordinator scope walks {SCOPE_INDEX} (no Seq Scan on young_people) | "
+            f"{scope.summary(scope.plans)} | {verdict(scope.ok)} |"
+        )
+        out.append(f"| the same with {SERIAL} | {scope.summary(scope.serial)} | (for reading) |")
     out.append(
         "| same endpoints at a larger size keep >= 80% of their throughput at the smallest "
         "| table after the last size | (across sizes) |"
@@ -976,6 +1097,15 @@ def print_report(run: SizeRun, server_config: str, load: Load) -> str:
         "| reminders delivered >= 30% of the raw-SQL claim loop | bench.reminders table "
         "| (other benchmark) |"
     )
+    if scope := run.scope_plan:
+        for settings, plans in (("", scope.plans), (f", {SERIAL}", scope.serial)):
+            for name, plan in plans.items():
+                out.append("")
+                out.append(
+                    f"coordinator scope plan: {name} of GET /young-people's first page for "
+                    f"{scope.coordinator}{settings}, EXPLAIN (ANALYZE, BUFFERS):"
+                )
+                out.append("    " + plan.replace("\n", "\n    "))
     out.append("")
     out.extend(f"{name}: {value}" for name, value in machine())
     report = "\n".join(out)
@@ -1038,6 +1168,7 @@ ENDPOINTS = (
     ("GET /me/appointments", "/api/v1/me/appointments", "get", "young"),
     ("POST /me/check-ins", "/api/v1/me/check-ins", "checkin", "young"),
     ("GET /young-people (mentor)", "/api/v1/young-people", "get", "mentors"),
+    ("GET /young-people (coordinator)", "/api/v1/young-people", "get", "coordinators"),
     ("GET /alerts (mentor)", "/api/v1/alerts", "get", "mentors"),
     ("POST /auth/login", "/api/v1/auth/login", "login", "emails"),
 )
@@ -1068,6 +1199,7 @@ def prepare_inputs(load: Load, size: int, mentors: int) -> Inputs:
     lines = {
         "young": mint_tokens(DATABASE, [f"ypu{i}" for i in load_people]),
         "mentors": mint_tokens(DATABASE, [f"m{j}" for j in range(mentors)]),
+        "coordinators": mint_tokens(DATABASE, [f"c{k}" for k in range(COORDINATORS)]),
         "emails": [f"yp{i}@bench.invalid" for i in load_people[:1000]],
         "people": [str(uuid.UUID(bytes=_md5(f"yp{i}"))) for i in load_people],
         # The bare baselines request the path itself: one line, appended to nothing.
@@ -1101,6 +1233,8 @@ def bench_size(size: int, load: Load, gunicorn: Gunicorn, pgbench_scale: int) ->
             flush=True,
         )
         run = SizeRun(seeded)
+        run.scope_plan = coordinator_scope_plan(DATABASE)
+        print_scope_plan(run.scope_plan)
         inputs = prepare_inputs(load, size, seeded.mentors)
         env = server_env(load)
         with gunicorn.serve("wsgi:app", env) as server:

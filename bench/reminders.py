@@ -44,6 +44,7 @@ from sqlalchemy.orm import sessionmaker
 from youthapp import migrations
 from youthapp.db import make_engine, make_session_factory
 from youthapp.models import (
+    DEFAULT_TEAM_ID,
     Appointment,
     Assignment,
     CheckInSchedule,
@@ -51,12 +52,13 @@ from youthapp.models import (
     Goal,
     Notification,
     SupportPlan,
+    TeamMember,
     User,
     YoungPerson,
 )
 from youthapp.notify import dispatcher
 from youthapp.notify.senders import Outcome, PushMessage, RecordingSender
-from youthapp.services import reminders
+from youthapp.services import consents, reminders
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/youthapp_bench"
 # A fixed clock, so every run seeds and measures the same thing.
@@ -220,9 +222,15 @@ def _bulk_insert(engine: Engine, model: type, rows: Iterable[dict[str, Any]]) ->
 
 def seed_people(engine: Engine, young_people: int) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """One mentor, and `young_people` young people, each with an active account and one
-    push device. Every second one has discreet mode off, so both wordings are made."""
+    push device. Every second one has discreet mode off, so both wordings are made. All are
+    in the default team (the migration's "London", which covers Hackney, their borough, while
+    no other team holds it), where the app puts a new record or staff account."""
     booked = NOW - timedelta(days=7)
     stamps = {"created_at": booked, "updated_at": booked}
+    born = date(2010, 1, 1)
+    # As enrolment sets it (services.referrals): the birthdays' consent reviews already
+    # passed when they joined (16 at 17), so the scheduler's consent review makes nothing.
+    reviewed_age = consents.reviewed_age(consents.age_on(born, booked.date()))
     person_ids = [uuid.uuid4() for _ in range(young_people)]
     user_ids = [uuid.uuid4() for _ in range(young_people)]
     mentor_id = uuid.uuid4()
@@ -253,8 +261,10 @@ def seed_people(engine: Engine, young_people: int) -> tuple[uuid.UUID, list[uuid
                 "last_name": f"Person{n}",
                 "search_name": f"bench person{n}",
                 "match_key": f"bench|person{n}",
-                "date_of_birth": date(2010, 1, 1),
+                "date_of_birth": born,
+                "consent_reviewed_age": reviewed_age,
                 "borough": "Hackney",
+                "team_id": DEFAULT_TEAM_ID,
                 "needs": [],
                 "status": "active",
                 **stamps,
@@ -263,6 +273,11 @@ def seed_people(engine: Engine, young_people: int) -> tuple[uuid.UUID, list[uuid
         ),
     )
     _bulk_insert(engine, User, [account(mentor_id, 0, "mentor", None)])
+    _bulk_insert(
+        engine,
+        TeamMember,
+        [{"user_id": mentor_id, "team_id": DEFAULT_TEAM_ID, "joined_at": booked}],
+    )
     _bulk_insert(
         engine,
         User,
@@ -628,8 +643,8 @@ def seed_for_scheduler(engine: Engine, young_people: int, size: int) -> int:
     sweep_work = seed_sweep_work(engine, mentor_id, person_ids)
     with engine.begin() as connection:
         connection.execute(text("ANALYZE"))
-    # Each young person: a record, an account and a device; and one mentor.
-    return 3 * young_people + 1 + appointments + sweep_work
+    # Each young person: a record, an account and a device; and one mentor, in a team.
+    return 3 * young_people + 2 + appointments + sweep_work
 
 
 def seed_sweep_work(engine: Engine, mentor_id: uuid.UUID, person_ids: list[uuid.UUID]) -> int:
