@@ -125,6 +125,7 @@ def _register_blueprints(api: Api) -> None:
     from api.privacy.routes import blp as privacy_blp
     from api.referrals.routes import blp as referrals_blp
     from api.reports.routes import blp as reports_blp
+    from api.sync.routes import blp as sync_blp
     from api.teams.routes import blp as teams_blp
     from api.users.routes import blp as users_blp
 
@@ -141,6 +142,7 @@ def _register_blueprints(api: Api) -> None:
         checkins_blp,
         alerts_blp,
         messages_blp,
+        sync_blp,
         notifications_blp,
         privacy_blp,
         devices_blp,

@@ -41,7 +41,9 @@ class ScheduleView:
     updated_at: datetime | None
 
 
-def _view(young_person_id: uuid.UUID, schedule: CheckInSchedule | None, zone: str) -> ScheduleView:
+def view_of(
+    young_person_id: uuid.UUID, schedule: CheckInSchedule | None, zone: str
+) -> ScheduleView:
     if schedule is None:
         return ScheduleView(
             young_person_id, [], DEFAULT_TIME, zone, DEFAULT_GRACE_MINUTES, False, 0, None
@@ -80,7 +82,7 @@ def get_schedule(
             subject=("young_person", young_person_id),
         )
     schedule = session.get(CheckInSchedule, young_person_id)
-    return _view(young_person_id, schedule, _zone_of(session, young_person_id, default_zone))
+    return view_of(young_person_id, schedule, _zone_of(session, young_person_id, default_zone))
 
 
 def put_schedule(
@@ -125,7 +127,7 @@ def put_schedule(
         subject=("young_person", young_person_id),
         now=now,
     )
-    return _view(young_person_id, schedule, zone)
+    return view_of(young_person_id, schedule, zone)
 
 
 def occurrences(schedule: CheckInSchedule, start: datetime, end: datetime) -> Iterator[datetime]:
