@@ -12,7 +12,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import console
-from api import idempotency
+from api import compression, idempotency
 from api.database import close_session, commit_reads
 from api.errors import register_error_handlers
 from api.extensions import Api, client_address, limiter
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops
         )
 
+    compression.register(app)  # first: its after_request then runs last
     app.extensions["youthapp"] = runtime = build_runtime(settings)
     if runtime.content_problem() is not None:
         app.logger.error("the content is broken: /content answers 503 until it is fixed")

@@ -145,7 +145,7 @@ def test_an_urgent_check_in_appears_on_the_open_board_and_is_acknowledged_by_key
     else:
         pytest.fail("the Acknowledge button cannot be reached with the keyboard")
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.get_by_text("urgent help · acknowledged").wait_for(timeout=15_000)
     alerts = coordinator.get("/api/v1/alerts").get_json()
     assert alerts[0]["status"] == "acknowledged"
 
