@@ -50,5 +50,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.api --sizes $(BENCH_SIZES)
 	$(BIN)/python -m bench.reminders
 
+## The restore drill: a demo database dumped with pg_dump -Fc, restored with pg_restore into a
+## fresh database, and the API served from the copy (/readyz, a sign-in, a read); both
+## databases dropped afterwards (docs/DEPLOY.md, "Backups"). Needs the PostgreSQL server at
+## PGHOST:PGPORT (default 127.0.0.1:5432, user postgres).
+.PHONY: restore-drill
+restore-drill: $(STAMP)
+	bash scripts/restore_drill.sh
+
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -6,13 +6,13 @@ import re
 import uuid
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_jwt_extended import JWTManager
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import console
-from api import compression, idempotency
+from api import compression, idempotency, metrics
 from api.database import close_session, commit_reads
 from api.errors import register_error_handlers
 from api.extensions import Api, client_address, limiter
@@ -25,13 +25,14 @@ from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings, load_settings
 from youthapp.runtime import build_runtime
 
+DOCS_ASSETS = "/api/v1/docs-assets"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_content_length,
         JSON_SORT_KEYS=False,
@@ -49,11 +50,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/",
+        # The pages' scripts and styles are served by the app (api/docs_assets/).
+        OPENAPI_SWAGGER_UI_URL=f"{DOCS_ASSETS}/swagger-ui/",
         # No validator badge: it would send the document's address to a third party.
         OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None},
         OPENAPI_REDOC_PATH="/redoc",
-        OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc@2.1.5/bundles/redoc.standalone.js",
+        OPENAPI_REDOC_URL=f"{DOCS_ASSETS}/redoc/redoc.standalone.js",
         API_SPEC_OPTIONS={
             "info": {"description": "The contract the phone app and staff tools rely on."},
             "components": {"securitySchemes": SECURITY_SCHEMES},
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
 
     compression.register(app)  # first: its after_request then runs last
+    metrics.register(app)
     app.extensions["youthapp"] = runtime = build_runtime(settings)
     if runtime.content_problem() is not None:
         app.logger.error("the content is broken: /content answers 503 until it is fixed")
@@ -93,6 +96,15 @@ def create_app(settings: Settings | None = None) -> Flask:
     limiter.init_app(app)
     register_error_handlers(app)
     _register_blueprints(api)
+    app.register_blueprint(
+        Blueprint(
+            "api-docs-assets",
+            __name__,
+            static_folder="docs_assets",
+            static_url_path=DOCS_ASSETS.removeprefix("/api/v1"),
+            url_prefix="/api/v1",
+        )
+    )
     console.register(app)
 
     app.after_request(_finish_response)

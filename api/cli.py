@@ -77,7 +77,7 @@ def _runtime() -> Runtime:
     data = info.data if info is not None else {}
     if "runtime" not in data:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         data["runtime"] = build_runtime(settings)
     return data["runtime"]
 

@@ -20,8 +20,10 @@ a request body into the log.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import time
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -57,9 +59,57 @@ def redact(text: str) -> str:
     return text
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Text lines, or with `log_format` "json" one JSON object per line; either way each
+    line carries the request id (`-` outside a request) and is cleaned of secrets."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+    )
+    root = logging.getLogger()
+    for handler in root.handlers:
+        if not any(isinstance(f, _RequestId) for f in handler.filters):
+            handler.addFilter(_RequestId())
+        if log_format == "json":
+            handler.setFormatter(JsonLines())
     install_redaction()
+
+
+class _RequestId(logging.Filter):
+    """Gives every record the id of the request (or scheduler sweep) it was made in."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = _current_request_id()
+        return True
+
+
+def _current_request_id() -> str:
+    from flask import g, has_request_context
+
+    if has_request_context():
+        return str(g.get("request_id", "-"))
+    from youthapp.audit import current_origin
+
+    origin = current_origin.get()
+    return (origin.request_id if origin is not None else None) or "-"
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: time, level, logger, request id, message (and traceback)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+    converter = time.gmtime
 
 
 def install_redaction() -> None:

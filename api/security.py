@@ -11,14 +11,13 @@ from flask import Response, request
 # A JSON API loads nothing and may be framed by no one.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
-# Swagger UI and ReDoc come from a CDN: their scripts and styles, the OpenAPI document they
-# fetch from here, ReDoc's search worker (a blob:) and Swagger UI's icons (data: images).
-# Inline scripts are allowed by hash only; inline styles are needed by both (ReDoc writes
-# its styles at run time).
-CDN = "https://cdn.jsdelivr.net"
+# Swagger UI and ReDoc are served by the app itself (api/docs_assets/): their scripts and
+# styles, the OpenAPI document they fetch, ReDoc's search worker (a blob:) and Swagger UI's
+# icons (data: images); nothing from a third party. Inline scripts are allowed by hash
+# only; inline styles are needed by both (ReDoc writes its styles at run time).
 _DOCS_POLICY = (
-    "default-src 'none'; script-src {scripts}; style-src {cdn} 'unsafe-inline'; "
-    "img-src 'self' data: {cdn}; font-src {cdn} data:; connect-src 'self'; worker-src blob:; "
+    "default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
@@ -53,8 +52,8 @@ def add_security_headers(response: Response) -> Response:
 
 def _docs_policy(response: Response) -> str:
     page = response.get_data(as_text=True)
-    scripts = [CDN] + [
+    scripts = ["'self'"] + [
         f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
         for script in _INLINE_SCRIPT.findall(page)
     ]
-    return _DOCS_POLICY.format(cdn=CDN, scripts=" ".join(scripts))
+    return _DOCS_POLICY.format(scripts=" ".join(scripts))

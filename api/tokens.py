@@ -1,11 +1,14 @@
-"""JWT minting and the JWT library's failures reshaped into the one error shape."""
+"""JWT minting, the key a token is checked with (JWT_SECRET_KEY, or during a rotation
+JWT_SECRET_KEY_PREVIOUS), and the JWT library's failures reshaped into the one error shape."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app
+import jwt as pyjwt
+from flask import current_app, has_request_context, request
 from flask_jwt_extended import JWTManager, create_access_token, create_refresh_token
 
 from api.errors import error_response
@@ -34,7 +37,62 @@ def token_pair(issued: IssuedSession) -> dict[str, Any]:
     }
 
 
+def decode_key(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """The key to check the presented token with: JWT_SECRET_KEY, unless its signature is
+    wrong under that key and right under JWT_SECRET_KEY_PREVIOUS.
+
+    Tokens are only ever signed with JWT_SECRET_KEY. The library hands this callback the
+    token's unverified header and claims, not the token, so the token is found again in the
+    Authorization header (the only place tokens are read from) and matched to them. Either
+    way the library then checks the token in full (signature, expiry, type) with the key
+    chosen here, and every failure reaches the loaders below: a 401 in the one shape.
+    """
+    current: str = current_app.config["JWT_SECRET_KEY"]
+    previous: str = current_app.extensions["youthapp"].settings.jwt_secret_key_previous
+    if not previous:
+        return current
+    token = _presented_token(header, claims)
+    if token is None:
+        return current
+    algorithms = current_app.config["JWT_DECODE_ALGORITHMS"]
+    signatures = pyjwt.PyJWS()
+    try:
+        signatures.decode(token, current, algorithms=algorithms)
+    except pyjwt.InvalidSignatureError:
+        try:
+            signatures.decode(token, previous, algorithms=algorithms)
+        except pyjwt.InvalidTokenError:
+            return current  # signed with neither: refused as not valid
+        return previous
+    except pyjwt.InvalidTokenError:
+        pass  # malformed, or another algorithm: the library refuses it with the current key
+    return current
+
+
+_TOKEN_LIKE = re.compile(r"[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*")
+
+
+def _presented_token(header: dict[str, Any], claims: dict[str, Any]) -> str | None:
+    """The token in this request's Authorization header whose unverified header and claims
+    are `header` and `claims`; None outside a request, or when there is no such token."""
+    if not has_request_context():
+        return None
+    algorithms = current_app.config["JWT_DECODE_ALGORITHMS"]
+    presented = request.headers.get(current_app.config["JWT_HEADER_NAME"], "")
+    for candidate in _TOKEN_LIKE.findall(presented):
+        try:
+            if pyjwt.get_unverified_header(candidate) == header and claims == pyjwt.decode(
+                candidate, algorithms=algorithms, options={"verify_signature": False}
+            ):
+                return candidate
+        except pyjwt.InvalidTokenError:
+            continue
+    return None
+
+
 def configure_jwt(jwt: JWTManager) -> None:
+    jwt.decode_key_loader(decode_key)
+
     def unauthorized(reason: str) -> Any:
         return error_response(401, "Sign in to continue: " + reason.rstrip(".") + ".")
 

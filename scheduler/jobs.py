@@ -18,6 +18,7 @@ from youthapp.notify.dispatcher import DispatchReport, dispatch_due
 from youthapp.notify.senders import PushSender
 from youthapp.services import (
     consents,
+    heartbeats,
     idempotency,
     messages,
     privacy,
@@ -69,9 +70,11 @@ def _sweeps(settings: Settings) -> dict[str, Callable[[Session, datetime], int]]
 
 def housekeeping(session: Session, now: datetime) -> int:
     """Forget what is only kept for a while: idempotency keys after a day, failed sign-in
-    attempts once no throttle window can count them."""
-    return idempotency.purge_expired(session, now=now) + throttle.purge_older_than(
-        session, now - timedelta(days=2)
+    attempts once no throttle window can count them, heartbeats of schedulers long gone."""
+    return (
+        idempotency.purge_expired(session, now=now)
+        + throttle.purge_older_than(session, now - timedelta(days=2))
+        + heartbeats.forget_old(session, now=now)
     )
 
 

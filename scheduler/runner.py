@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from scheduler.jobs import SchedulerContext, dispatch, run_sweep, sweep_names
 from youthapp.clock import utcnow
 from youthapp.notify.outbox import CHANNEL
+from youthapp.services import heartbeats
 
 log = logging.getLogger("scheduler")
 
@@ -63,7 +64,12 @@ def run_forever(context: SchedulerContext) -> None:
 
 def _sweep_job(context: SchedulerContext, name: str) -> None:
     try:
+        started = time.monotonic()
         run_sweep(context, name, utcnow())
+        with context.session_factory.begin() as session:
+            heartbeats.beat(
+                session, name, now=utcnow(), duration_seconds=time.monotonic() - started
+            )
     except Exception:  # one failed sweep must not stop the others or the next run
         log.exception("sweep %s failed", name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -35,6 +36,9 @@ class Settings:
     instance_path: Path = Path("instance")
     database_url: str = ""
     jwt_secret_key: str = ""
+    # The key tokens were signed with before the last rotation: still accepted (never used
+    # to sign), so that a rotation signs nobody out. Empty when there is none.
+    jwt_secret_key_previous: str = field(default="", repr=False)
     redis_url: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
@@ -62,6 +66,10 @@ class Settings:
     # of logins on a worker's threads cannot push it past its memory budget; the rest wait.
     argon2_max_concurrent: int = 2
     log_level: str = "INFO"
+    # "json": one JSON object per log line (with the request id), for log shipping.
+    log_format: str = "text"
+    # Who may read /metrics: addresses or networks (loopback only by default).
+    metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     # The scheduler: how often each sweep runs, when appointment reminders go out, and how
     # long an urgent alert may wait unacknowledged before every coordinator is told.
     sweep_seconds: int = 30
@@ -150,6 +158,7 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
             )
     elif not jwt_secret_key:
         jwt_secret_key = _development_secret(instance)
+    jwt_secret_key_previous = _previous_secret(env, environment, jwt_secret_key)
 
     default_timezone = env.get("DEFAULT_TIMEZONE", "").strip() or Settings.default_timezone
     if not is_time_zone(default_timezone):
@@ -201,6 +210,20 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         ) from None
     if any(offset <= 0 for offset in reminder_offsets):
         raise ConfigurationError("REMINDER_OFFSETS_MINUTES must be positive")
+    log_format = env.get("LOG_FORMAT", "").strip().lower() or defaults.log_format
+    if log_format not in ("text", "json"):
+        raise ConfigurationError("LOG_FORMAT must be text or json")
+    metrics_allow = (
+        tuple(part.strip() for part in env.get("METRICS_ALLOW", "").split(",") if part.strip())
+        or defaults.metrics_allow
+    )
+    for network in metrics_allow:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"METRICS_ALLOW: {network!r} is not an address or network such as 10.0.0.0/8"
+            ) from None
     staffed_hours = " ".join(env.get("STAFFED_HOURS", "").split())
     if staffed_hours:
         try:
@@ -216,6 +239,7 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         instance_path=instance,
         database_url=database_url,
         jwt_secret_key=jwt_secret_key,
+        jwt_secret_key_previous=jwt_secret_key_previous,
         redis_url=env.get("REDIS_URL", "").strip(),
         access_token_minutes=_env_int(
             env, "ACCESS_TOKEN_MINUTES", defaults.access_token_minutes, 1
@@ -248,6 +272,8 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
             env, "ARGON2_MAX_CONCURRENT", defaults.argon2_max_concurrent, 1
         ),
         log_level=log_level,
+        log_format=log_format,
+        metrics_allow=metrics_allow,
         sweep_seconds=_env_int(env, "SWEEP_SECONDS", defaults.sweep_seconds, 1),
         reminder_offsets_minutes=reminder_offsets,
         escalation_minutes=_env_int(env, "ESCALATION_MINUTES", defaults.escalation_minutes, 1),
@@ -263,6 +289,25 @@ def load_settings(env: dict[str, str] | None = None, instance_path: Path | None 
         ),
         **_push_settings(env, defaults),
     )
+
+
+def _previous_secret(env: dict[str, str], environment: str, jwt_secret_key: str) -> str:
+    """JWT_SECRET_KEY_PREVIOUS: optional, and held to the same rules as JWT_SECRET_KEY
+    when given (32+ characters outside development), and never the current key itself
+    (a rotation that forgot to change JWT_SECRET_KEY)."""
+    previous = env.get("JWT_SECRET_KEY_PREVIOUS", "")
+    if not previous:
+        return ""
+    if environment != "development" and len(previous.strip()) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(
+            f"JWT_SECRET_KEY_PREVIOUS must be at least {MIN_SECRET_LENGTH} characters long"
+        )
+    if previous == jwt_secret_key:
+        raise ConfigurationError(
+            "JWT_SECRET_KEY_PREVIOUS is the same as JWT_SECRET_KEY: set JWT_SECRET_KEY to the "
+            "new key and JWT_SECRET_KEY_PREVIOUS to the old one"
+        )
+    return previous
 
 
 # A push request's timeout, in whole seconds: long enough for a distant push service,

@@ -115,12 +115,15 @@ class World:
     answered: collections.Counter = field(default_factory=collections.Counter)
 
     def headers_for(self, path: str) -> dict[str, str]:
+        # Schemathesis reads the body as sent: it must not be compressed (tests/api/
+        # test_compression.py checks compression itself).
+        plain = {"Accept-Encoding": "identity"}
         if self.caller is None:
-            return {}
+            return plain
         if path in OWN_SESSION:
             tokens = self.factory.login(self.caller.user.email)
-            return {"Authorization": f"Bearer {tokens[OWN_SESSION[path]]}"}
-        return self.caller.headers
+            return {**plain, "Authorization": f"Bearer {tokens[OWN_SESSION[path]]}"}
+        return {**plain, **self.caller.headers}
 
     def known_ids(self, method: str, path: str) -> dict[str, str]:
         return {**self.ids, **self.spare_ids.get((method.upper(), path), {})}

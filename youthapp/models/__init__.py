@@ -26,6 +26,7 @@ from youthapp.models.checkins import (
     SafetyTimer,
 )
 from youthapp.models.devices import PLATFORMS, Device
+from youthapp.models.heartbeats import SchedulerHeartbeat
 from youthapp.models.idempotency import IdempotencyKey
 from youthapp.models.messages import SENDER_ROLES, Message, MessageRead
 from youthapp.models.notifications import DELIVERY_STATUSES, NOTIFICATION_KINDS, Notification
@@ -58,6 +59,7 @@ from youthapp.models.teams import (
 from youthapp.models.users import MENTOR_SPECIALTIES, REFERRER_TYPES, ROLES, STAFF_ROLES, User
 
 __all__ = [
+    "SchedulerHeartbeat",
     "SENDER_ROLES",
     "Message",
     "MessageRead",
