@@ -18,10 +18,14 @@ from console.views import blp
 
 def register(app: Flask) -> None:
     settings = app.extensions["youthapp"].settings
-    app.secret_key = hmac.new(
-        settings.jwt_secret_key.encode(), b"console-session", hashlib.sha256
-    ).hexdigest()
+    app.secret_key = _session_key(settings.jwt_secret_key)
     app.config.update(
+        # During a key rotation, sessions signed under the previous key stay valid.
+        SECRET_KEY_FALLBACKS=(
+            [_session_key(settings.jwt_secret_key_previous)]
+            if settings.jwt_secret_key_previous
+            else []
+        ),
         SESSION_COOKIE_NAME="console_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
@@ -34,3 +38,7 @@ def register(app: Flask) -> None:
     )
     csrf.init_app(app)
     app.register_blueprint(blp)
+
+
+def _session_key(secret: str) -> str:
+    return hmac.new(secret.encode(), b"console-session", hashlib.sha256).hexdigest()

@@ -149,3 +149,29 @@ def test_the_previous_key_must_not_be_the_current_one(tmp_path):
     with pytest.raises(ConfigurationError, match="same as JWT_SECRET_KEY") as raised:
         load_settings(production(JWT_SECRET_KEY_PREVIOUS=NEW_KEY), instance_path=tmp_path)
     assert NEW_KEY not in str(raised.value)
+
+
+def test_an_activation_code_and_a_calendar_link_from_before_the_rotation_still_work(
+    before_rotation, after_rotation, make
+):
+    from tests.conftest import Factory, Programme
+
+    old = Programme(Factory(before_rotation, before_rotation.test_client()))
+    coordinator = old.make.caller("coordinator")
+    enrolment = old.enrol(coordinator)
+    unused = old.enrol(coordinator, first_name="Sam", date_of_birth="2009-03-02")
+    young_person = old.activate(enrolment)
+    url = young_person.get("/api/v1/me/calendar-token").get_json()["url"]
+    client = after_rotation.test_client()
+    feed = client.get(url[url.index("/api/v1/") :])
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    feed.close()
+    activated = client.post(
+        "/api/v1/auth/activate",
+        json={
+            "activation_code": unused["activation_code"],
+            "email": "sam.rotation@example.org",
+            "password": PASSWORD,
+        },
+    )
+    assert activated.status_code == 201, activated.get_json()

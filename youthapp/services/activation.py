@@ -36,10 +36,18 @@ def new_code() -> str:
     return "-".join(raw[i : i + GROUP] for i in range(0, len(raw), GROUP))
 
 
-def code_hash(code: str, settings: Settings) -> str:
+def code_hash(code: str, settings: Settings, *, secret: str | None = None) -> str:
     normalised = re.sub(r"[\s-]", "", code).upper()
-    key = hmac.new(settings.jwt_secret_key.encode(), b"activation-codes", hashlib.sha256).digest()
+    root = (secret or settings.jwt_secret_key).encode()
+    key = hmac.new(root, b"activation-codes", hashlib.sha256).digest()
     return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def _hashes_of(code: str, settings: Settings) -> list[str]:
+    """The code's hash under the current key, and under the previous one during a rotation
+    (a code issued before it still works)."""
+    secrets = [settings.jwt_secret_key, settings.jwt_secret_key_previous]
+    return [code_hash(code, settings, secret=secret) for secret in secrets if secret]
 
 
 def issue_code(young_person: YoungPerson, *, settings: Settings, now: datetime) -> str:
@@ -90,13 +98,15 @@ def activate(
     email = normalise_email(email)
     key = throttle.account_key(email)
     throttle.check_allowed(session, policy, ACTIVATION, key, client_address, now)
-    hashed = code_hash(activation_code, settings)
     young_person = session.scalar(
-        select(YoungPerson).where(YoungPerson.activation_code_hash == hashed)
+        select(YoungPerson).where(
+            YoungPerson.activation_code_hash.in_(_hashes_of(activation_code, settings))
+        )
     )
     if young_person is None:
         throttle.record_failure(session, ACTIVATION, key, client_address, now)
         raise Unauthenticated(WRONG_CODE, keep_changes=True)
+    hashed = young_person.activation_code_hash
     # A code is always issued with its expiry (issue_code): one without is taken as expired.
     expires_at = young_person.activation_code_expires_at
     if expires_at is None or expires_at <= now or young_person.status == "exited":

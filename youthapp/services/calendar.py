@@ -33,9 +33,21 @@ SPECIALTY_WORDS = {
 }
 
 
-def _mac(feed_id: str, settings: Settings) -> str:
-    key = hmac.new(settings.jwt_secret_key.encode(), b"calendar-feeds", hashlib.sha256).digest()
+def _mac(feed_id: str, settings: Settings, *, secret: str | None = None) -> str:
+    root = (secret or settings.jwt_secret_key).encode()
+    key = hmac.new(root, b"calendar-feeds", hashlib.sha256).digest()
     return hmac.new(key, feed_id.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _mac_matches(feed_id: str, mac: str, settings: Settings) -> bool:
+    """A link made under the current key, or under the previous one during a rotation (so
+    that subscribed calendars keep working)."""
+    secrets = [settings.jwt_secret_key, settings.jwt_secret_key_previous]
+    return any(
+        hmac.compare_digest(mac.encode(), _mac(feed_id, settings, secret=secret).encode())
+        for secret in secrets
+        if secret
+    )
 
 
 def feed_token(
@@ -66,9 +78,7 @@ def revoke_feed(session: Session, actor: User) -> None:
 def render_feed(session: Session, token: str, *, settings: Settings, now: datetime) -> bytes:
     """The .ics document for a token; NotFound for a wrong, revoked or forged token."""
     feed_id, _, mac = token.partition(".")
-    if not (
-        feed_id and mac and hmac.compare_digest(mac.encode(), _mac(feed_id, settings).encode())
-    ):
+    if not (feed_id and mac and _mac_matches(feed_id, mac, settings)):
         raise NotFound("No such calendar.")
     feed = session.scalar(select(CalendarFeed).where(CalendarFeed.feed_id == feed_id))
     owner = notifications.account_of(session, feed.young_person_id) if feed is not None else None
