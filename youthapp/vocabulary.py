@@ -4,6 +4,7 @@ names are folded to match records."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 
 DOMAINS = (
     "mental_health",
@@ -61,6 +62,19 @@ def canonical_borough(name: str) -> str | None:
     """The borough's official name for any capitalisation ("hackney", "Hammersmith & Fulham")."""
     key = " ".join(name.strip().lower().replace("&", "and").split())
     return _BOROUGH_BY_KEY.get(key)
+
+
+def canonical_boroughs(names: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(the boroughs named, each once and as London spells it; the names that are none)."""
+    boroughs: list[str] = []
+    unknown: list[str] = []
+    for name in names:
+        borough = canonical_borough(name)
+        if borough is None:
+            unknown.append(name)
+        elif borough not in boroughs:
+            boroughs.append(borough)
+    return boroughs, unknown
 
 
 def name_match_key(first_name: str, last_name: str) -> str:

@@ -45,7 +45,30 @@ class AppointmentSchema(MyAppointmentSchema):
     created_at = AwareDateTime()
 
 
-class AppointmentCreateSchema(StrictSchema):
+class _SafeContactFields(StrictSchema):
+    """Where a booking is, and why it goes against the young person's safe contact."""
+
+    borough = Text(
+        40,
+        allow_none=True,
+        metadata={
+            "enum": list(LONDON_BOROUGHS),
+            "description": "Where it is: one of the young person's no-go boroughs is 409 "
+            "without `override_reason`",
+        },
+    )
+    override_reason = Text(
+        1000,
+        allow_none=True,
+        load_only=True,
+        metadata={
+            "description": "Why it must be in a no-go borough or outside the young person's "
+            "contact windows (staff-only; audited)"
+        },
+    )
+
+
+class AppointmentCreateSchema(_SafeContactFields):
     young_person_id = fields.UUID(required=True)
     mentor_id = fields.UUID(required=True)
     starts_at = AwareDateTime(required=True, metadata={"example": "2026-12-01T18:00:00+00:00"})
@@ -54,51 +77,15 @@ class AppointmentCreateSchema(StrictSchema):
     location = Text(200, allow_none=True)
     notes_for_young_person = Text(1000, allow_none=True)
     staff_notes = Text(4000, allow_none=True)
-    borough = Text(
-        40,
-        allow_none=True,
-        metadata={
-            "enum": list(LONDON_BOROUGHS),
-            "description": "Where it is: one of the young person's no-go boroughs is 409 "
-            "without `override_reason`",
-        },
-    )
-    override_reason = Text(
-        1000,
-        allow_none=True,
-        load_only=True,
-        metadata={
-            "description": "Why it must be in a no-go borough or outside the young person's "
-            "contact windows (staff-only; audited)"
-        },
-    )
 
 
-class AppointmentUpdateSchema(StrictSchema):
+class AppointmentUpdateSchema(_SafeContactFields):
     starts_at = AwareDateTime()
     duration_minutes = fields.Integer(validate=DURATION)
     mode = fields.String(validate=validate.OneOf(APPOINTMENT_MODES))
     location = Text(200, allow_none=True)
     notes_for_young_person = Text(1000, allow_none=True)
     staff_notes = Text(4000, allow_none=True)
-    borough = Text(
-        40,
-        allow_none=True,
-        metadata={
-            "enum": list(LONDON_BOROUGHS),
-            "description": "Where it is: one of the young person's no-go boroughs is 409 "
-            "without `override_reason`",
-        },
-    )
-    override_reason = Text(
-        1000,
-        allow_none=True,
-        load_only=True,
-        metadata={
-            "description": "Why it must be in a no-go borough or outside the young person's "
-            "contact windows (staff-only; audited)"
-        },
-    )
 
 
 class AppointmentQueryArgsSchema(StrictSchema):

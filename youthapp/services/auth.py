@@ -46,18 +46,17 @@ def login(
     session_lifetime: timedelta,
     platform: str | None = None,
 ) -> IssuedSession:
-    key = throttle.account_key(email)
-    throttle.check_allowed(session, policy, LOGIN, key, client_address, now)
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    # Always verify, even for an unknown email, so that timing does not tell them apart.
-    password_ok = hashing.verify(user.password_hash if user else None, password)
-    if not (user and password_ok and user.is_active):
-        throttle.record_failure(session, LOGIN, key, client_address, now)
-        audit.record(
-            session, user, "auth.login_failed", now=now, subject=("user", user.id) if user else None
-        )
+    user = check_credentials(
+        session,
+        hashing,
+        policy,
+        email=email,
+        password=password,
+        client_address=client_address,
+        now=now,
+    )
+    if user is None:
         raise Unauthenticated(WRONG_CREDENTIALS, keep_changes=True)
-    throttle.clear_account(session, LOGIN, key)
     if user.awaiting_approval_since is not None:
         raise Forbidden("This account is waiting for a second admin to approve it.")
     if user.locked_down_at is not None:
@@ -71,6 +70,34 @@ def login(
         user.password_hash = hashing.hash(password)
     user.last_login_at = now
     return start_session(session, user, now=now, lifetime=session_lifetime, platform=platform)
+
+
+def check_credentials(
+    session: Session,
+    hashing: PasswordHashing,
+    policy: throttle.ThrottlePolicy,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    now: datetime,
+) -> User | None:
+    """The active account these credentials open, or None (the failure counted towards the
+    lockout and audited); TooManyAttempts while locked out. Every way in uses it: signing
+    in, and reporting a lost phone."""
+    key = throttle.account_key(email)
+    throttle.check_allowed(session, policy, LOGIN, key, client_address, now)
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    # Always verify, even for an unknown email, so that timing does not tell them apart.
+    password_ok = hashing.verify(user.password_hash if user else None, password)
+    if not (user and password_ok and user.is_active):
+        throttle.record_failure(session, LOGIN, key, client_address, now)
+        audit.record(
+            session, user, "auth.login_failed", now=now, subject=("user", user.id) if user else None
+        )
+        return None
+    throttle.clear_account(session, LOGIN, key)
+    return user
 
 
 def start_session(

@@ -20,7 +20,7 @@ from youthapp import access, audit, windows
 from youthapp.errors import Conflict, InvalidInput
 from youthapp.models import User, YoungPerson
 from youthapp.services import notifications, people
-from youthapp.vocabulary import canonical_borough
+from youthapp.vocabulary import canonical_boroughs
 
 CHANNELS = ("app", "phone_call", "text", "in_person")
 
@@ -60,13 +60,7 @@ def set_mine(
     given = [_window(window) for window in data["windows"]]
     if problems := windows.problems(given):
         raise InvalidInput("Check your times.", errors={"windows": problems})
-    boroughs, unknown = [], []
-    for name in data["no_go_boroughs"]:
-        borough = canonical_borough(name)
-        if borough is None:
-            unknown.append(name)
-        elif borough not in boroughs:
-            boroughs.append(borough)
+    boroughs, unknown = canonical_boroughs(data["no_go_boroughs"])
     if unknown:
         raise InvalidInput(
             "Unknown borough.",

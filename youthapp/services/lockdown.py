@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from youthapp import access, audit
@@ -21,7 +21,6 @@ from youthapp.errors import Conflict
 from youthapp.models import CalendarFeed, Device, User
 from youthapp.services import alerts, auth, notifications, people, throttle
 from youthapp.services.passwords import PasswordHashing
-from youthapp.vocabulary import normalise_email
 
 LOST_PHONE = "lost_phone"
 
@@ -38,12 +37,16 @@ def report_lost_phone(
 ) -> None:
     """From any phone, with the account's password: lock it down. The caller answers the
     same whatever the credentials; failures count like failed logins."""
-    key = throttle.account_key(email)
-    throttle.check_allowed(session, policy, auth.LOGIN, key, client_address, now)
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    password_ok = hashing.verify(user.password_hash if user else None, password)
-    if not (user and password_ok and user.is_active):
-        throttle.record_failure(session, auth.LOGIN, key, client_address, now)
+    user = auth.check_credentials(
+        session,
+        hashing,
+        policy,
+        email=email,
+        password=password,
+        client_address=client_address,
+        now=now,
+    )
+    if user is None:
         return
     if user.role != access.YOUNG_PERSON:
         # Staff have no activation code to come back with: their sign-ins and devices go.

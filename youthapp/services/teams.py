@@ -31,7 +31,7 @@ from youthapp.models import (
     YoungPerson,
 )
 from youthapp.services import alerts, notifications, status
-from youthapp.vocabulary import LONDON_BOROUGHS, canonical_borough
+from youthapp.vocabulary import LONDON_BOROUGHS, canonical_boroughs
 
 # The status history's reason for a move between teams.
 TRANSFER = "transfer"
@@ -286,13 +286,7 @@ def _name(session: Session, name: str, *, team_id: uuid.UUID | None = None) -> s
 
 
 def _boroughs(names: Iterable[str]) -> list[str]:
-    boroughs, unknown = [], []
-    for name in names:
-        borough = canonical_borough(name)
-        if borough is None:
-            unknown.append(name)
-        elif borough not in boroughs:
-            boroughs.append(borough)
+    boroughs, unknown = canonical_boroughs(names)
     if unknown:
         raise InvalidInput(
             "Unknown borough.",

@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("client_ref", sa.String(length=64), nullable=True),
         sa.Column("sent_at", youthapp.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", youthapp.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column(
-            "read_by_young_person_at", youthapp.db.UTCDateTime(timezone=True), nullable=True
-        ),
+        sa.Column("read_by_young_person_at", youthapp.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("awaiting_answer", sa.Boolean(), nullable=False),
         sa.CheckConstraint(
             "sender_role IN ('young_person', 'mentor', 'coordinator', 'programme')",
