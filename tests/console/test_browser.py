@@ -144,8 +144,10 @@ def test_an_urgent_check_in_appears_on_the_open_board_and_is_acknowledged_by_key
             break
     else:
         pytest.fail("the Acknowledge button cannot be reached with the keyboard")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    # The form's POST and redirect, waited for: the page is loaded already, so waiting for
+    # its load state raced the POST and read the alert before it was acknowledged.
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     alerts = coordinator.get("/api/v1/alerts").get_json()
     assert alerts[0]["status"] == "acknowledged"
 
