@@ -82,6 +82,14 @@ class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
     PAGINATION_ARGUMENTS_PARSER = PaginationParser()
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """As flask-smorest's, with a schema class made into an instance once: webargs
+        otherwise builds a new schema for every request (marshmallow schemas are safe to
+        share between threads for loading)."""
+        if isinstance(schema, type):
+            schema = schema()
+        return super().arguments(schema, *args, **kwargs)
+
     def login_required(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Any signed-in user."""
         return self._gate(())(func)

@@ -37,16 +37,24 @@ HEADERS = {
 }
 
 
+_DEFAULTS = [(name.lower(), name, value) for name, value in HEADERS.items()]
+
+
 def add_security_headers(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    headers = response.headers
+    # Each header unless the route set its own: the names present are read once (one
+    # setdefault per header scanned the list each time, a tenth of a cheap answer's cost).
+    present = {name.lower() for name, _ in headers}
+    for lower, name, value in _DEFAULTS:
+        if lower not in present:
+            headers.add(name, value)
     if request.blueprint == "api-docs" and response.mimetype == "text/html":
-        response.headers["Content-Security-Policy"] = _docs_policy(response)
-    else:
-        response.headers.setdefault("Content-Security-Policy", API_POLICY)
-    if request.headers.get("Authorization"):
+        headers["Content-Security-Policy"] = _docs_policy(response)
+    elif "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", API_POLICY)
+    if "cache-control" not in present and request.headers.get("Authorization"):
         # Records of vulnerable young people must not linger in shared caches.
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.add("Cache-Control", "no-store")
     return response
 
 

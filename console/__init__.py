@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSessionInterface
 
 from console.csrf import csrf
 from console.views import blp
@@ -36,9 +38,21 @@ def register(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=None,
     )
+    app.session_interface = _SessionsFromCookies()
     csrf.init_app(app)
     app.register_blueprint(blp)
 
 
 def _session_key(secret: str) -> str:
     return hmac.new(secret.encode(), b"console-session", hashlib.sha256).hexdigest()
+
+
+class _SessionsFromCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a request without the console's cookie (every
+    API request: the cookie's path is /console) gets its empty session without a signer
+    being built for it, which Flask does on every request."""
+
+    def open_session(self, app: Flask, request: Request) -> Any:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)

@@ -265,7 +265,9 @@ def decide(referral_id: uuid.UUID) -> Any:
 def caseload() -> Any:
     session = db_session()
     people_page = list(
-        session.scalars(people.young_people_query(user(), status="active").limit(50)).unique()
+        session.scalars(
+            people.young_people_query(session, user(), status="active").limit(50)
+        ).unique()
     )
     ids = [person.id for person in people_page]
     audit.record_each(

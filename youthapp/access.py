@@ -10,7 +10,7 @@ the scoped fetch, so a 403 only ever tells them what they could already see.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import (
     ColumnElement,
@@ -24,7 +24,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from youthapp.errors import Forbidden
 from youthapp.models import (
@@ -376,13 +376,50 @@ def own_or_staff_scope(
 
 
 def young_people_visible_to(actor: User) -> Select[YoungPerson]:
-    # A coordinator's scope straight on the team column: an index walk of their teams.
+    """The young people `actor` sees as staff (not erased). A coordinator's scope is put
+    straight on the team column, with their teams as a subquery: right for a record found
+    by id. For a list in name order, young_people_listed_for."""
+    return _young_people_in_scope(actor, teams_of(actor))
+
+
+def young_people_listed_for(session: Session, actor: User) -> Select[YoungPerson]:
+    """The same young people as young_people_visible_to, for a list in name order (last
+    name, first name, id): a coordinator's teams are read first and named in the query.
+
+    For a coordinator in one team (the common case) that is `team_id = :team`, which the
+    database answers by walking ix_young_people_team_by_name (team, last name, first name,
+    id; not erased) in the list's own order and stopping at the page; a count of it is an
+    index-only scan. With the teams as a subquery it read and sorted the whole team (2,000
+    rows a page at 100,000 young people in 50 teams). In several teams it is an IN of their
+    ids: the same rows, sorted. One statement more, however big the teams.
+    """
+    if actor.role != COORDINATOR:
+        return young_people_visible_to(actor)
+    return _young_people_in_scope(actor, sorted(session.scalars(teams_of(actor))))
+
+
+def _young_people_in_scope(
+    actor: User, coordinator_teams: Select[uuid.UUID] | Sequence[uuid.UUID]
+) -> Select[YoungPerson]:
+    # `coordinator_teams`: the teams of `actor`, as a query or as read (teams_of).
     scope = (
-        _in_my_teams(actor, YoungPerson.team_id)
+        _in_teams(coordinator_teams, YoungPerson.team_id)
         if actor.role == COORDINATOR
         else staff_scope(actor, YoungPerson.id)
     )
     return select(YoungPerson).where(scope, YoungPerson.erased_at.is_(None))
+
+
+def _in_teams(
+    team_ids: Select[uuid.UUID] | Sequence[uuid.UUID], team_id: SQLColumnExpression[uuid.UUID]
+) -> ColumnElement[bool]:
+    if isinstance(team_ids, Select):
+        return team_id.in_(team_ids)
+    if not team_ids:
+        return false()
+    if len(team_ids) == 1:
+        return team_id == team_ids[0]
+    return team_id.in_(team_ids)
 
 
 def appointments_visible_to(actor: User) -> Select[Appointment]:

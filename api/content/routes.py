@@ -11,11 +11,15 @@ for pagination's sake): a misspelt filter is a 422, never a silently unfiltered 
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, current_app
 from flask.views import MethodView
-from marshmallow import RAISE
+from marshmallow import RAISE, Schema
 from werkzeug.exceptions import ServiceUnavailable
 
 from api.content.schemas import (
@@ -31,6 +35,7 @@ from api.content.schemas import (
 from api.etags import not_modified
 from api.extensions import Blueprint
 from youthapp.content import DEFAULT_LANGUAGE, ContentLibrary
+from youthapp.content.model import fold
 from youthapp.errors import NotFound
 from youthapp.runtime import ContentUnavailable
 
@@ -75,12 +80,70 @@ def library() -> ContentLibrary:
         ) from None
 
 
-def cached(*key: Any) -> tuple[str, Response | None]:
-    """This answer's ETag (from the content's version and what was asked), and a 304 when
-    the caller already holds it."""
-    digest = hashlib.sha256(repr((library().version, *key)).encode()).hexdigest()[:32]
-    tag = f'"{digest}"'
-    return tag, not_modified(tag)
+# Each answer is serialised once per content version and request (language, filters,
+# words), and its bytes kept: the crisis contacts are what a phone asks for most, and
+# marshmallow and JSON cost far more than sending stored bytes. Keys are normalised (a
+# language tag to its language, search words folded), and only the most recently used
+# ANSWERS_KEPT answers are kept, so odd queries cannot grow memory without limit.
+ANSWERS_KEPT = 256
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: bytes
+    etag: str  # quoted
+
+
+class Answers:
+    """The serialised answers, least recently used dropped first beyond `size`."""
+
+    def __init__(self, size: int = ANSWERS_KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[Any, ...], Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], bytes]) -> Answer:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        # Outside the lock: two threads may both make a new answer, the same bytes.
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
+        answer = Answer(make(), f'"{digest}"')
+        with self._lock:
+            self._kept[key] = answer
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return answer
+
+
+answers = Answers()
+
+
+def answer(schema: Schema, key: tuple[Any, ...], find: Callable[[], Any]) -> Response:
+    """The answer to `key` (what was asked, after the content's version): a 304 when the
+    caller holds it already, else the stored bytes (made with `schema` from `find()` the
+    first time), with its ETag."""
+    content = library()
+    stored = answers.get(
+        (content.version, *key),
+        lambda: current_app.json.response(schema.dump(find())).get_data(),
+    )
+    unchanged = not_modified(stored.etag)
+    if unchanged is not None:
+        return unchanged
+    return Response(stored.body, mimetype="application/json", headers={"ETag": stored.etag})
+
+
+_CRISIS = CrisisContactSchema(many=True)
+_ARTICLES = ArticleSummarySchema(many=True)
+_ARTICLE = ArticleSchema()
+_SERVICES = SupportServiceSchema(many=True)
 
 
 @blp.route("/crisis")
@@ -91,8 +154,7 @@ class CrisisContacts(MethodView):
     def get(self, args):
         """Who to call or text for help now: 999 first, the programme's duty line next."""
         lang = args.get("lang", DEFAULT_LANGUAGE)
-        tag, unchanged = cached("crisis", lang)
-        return unchanged or (library().crisis(lang), {"ETag": tag})
+        return answer(_CRISIS, ("crisis", lang), lambda: library().crisis(lang))
 
 
 @blp.route("/articles")
@@ -103,11 +165,13 @@ class Articles(MethodView):
     def get(self, args):
         """Help articles in plain language, by domain, language (English fallback) and words."""
         lang = args.get("lang", DEFAULT_LANGUAGE)
-        domain, q = args.get("domain"), (args.get("q") or "").strip()
-        tag, unchanged = cached("articles", lang, domain, q)
-        if unchanged:
-            return unchanged
-        return library().find_articles(lang=lang, domain=domain, q=q), {"ETag": tag}
+        # The answer depends on the words as matched: folded (case and accents), one space.
+        domain, q = args.get("domain"), " ".join(fold(args.get("q") or "").split())
+        return answer(
+            _ARTICLES,
+            ("articles", lang, domain, q),
+            lambda: library().find_articles(lang=lang, domain=domain, q=q),
+        )
 
 
 @blp.route("/articles/<slug>")
@@ -121,8 +185,9 @@ class ArticleBySlug(MethodView):
         article = library().article(slug, lang)
         if article is None:
             raise NotFound("There is no article by that name.")
-        tag, unchanged = cached("article", article.slug, article.lang)
-        return unchanged or (article, {"ETag": tag})
+        # Keyed by the article found (an unknown language is English): at most one answer
+        # per article and language it is written in.
+        return answer(_ARTICLE, ("article", article.slug, article.lang), lambda: article)
 
 
 @blp.route("/services")
@@ -133,7 +198,8 @@ class Services(MethodView):
     def get(self, args):
         """Services by support domain and borough: a borough's own first, then London-wide."""
         domain, borough = args.get("domain"), args.get("borough")
-        tag, unchanged = cached("services", domain, borough)
-        if unchanged:
-            return unchanged
-        return library().find_services(domain=domain, borough=borough), {"ETag": tag}
+        return answer(
+            _SERVICES,
+            ("services", domain, borough),
+            lambda: library().find_services(domain=domain, borough=borough),
+        )

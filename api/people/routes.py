@@ -53,7 +53,7 @@ class YoungPeople(MethodView):
         """Young people: all for coordinators, those assigned to them for mentors."""
         actor = current_user()
         page = fetch_page(
-            people.young_people_query(actor, **filters),
+            people.young_people_query(db_session(), actor, **filters),
             pagination_parameters,
             audit_as="young_person",
         )

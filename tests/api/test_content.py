@@ -338,3 +338,73 @@ def test_a_broken_content_file_stops_only_what_serves_content(build_app, tmp_pat
     assert ready.get_json()["status"] == "degraded"
     assert "content/crisis/childline.yaml: channels[0].value" in ready.get_json()["content"]
     assert client.get("/healthz").status_code == 200
+
+
+# --- stored answers ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """The routes' store of serialised answers, fresh for the test."""
+    from api.content import routes
+
+    fresh = routes.Answers()
+    monkeypatch.setattr(routes, "answers", fresh)
+    return fresh
+
+
+def test_an_answer_is_serialised_once_and_sent_as_stored(client, answers, monkeypatch):
+    from api.content import routes
+
+    dumped = []
+    dump = routes._CRISIS.dump
+    monkeypatch.setattr(routes._CRISIS, "dump", lambda obj: dumped.append(1) or dump(obj))
+    first = client.get(CRISIS)
+    again = client.get(CRISIS, query_string={"lang": "en-GB"})  # the same language
+    assert first.data == again.data and first.headers["ETag"] == again.headers["ETag"]
+    assert len(dumped) == 1 and len(answers) == 1
+    # Byte for byte what the schema and Flask's JSON make of the content.
+    app = client.application
+    with app.app_context():
+        expected = app.json.response(dump(app.extensions["youthapp"].content().crisis("en")))
+    assert first.data == expected.get_data()
+    assert first.mimetype == "application/json"
+    assert first.headers["Content-Length"] == str(len(first.data))
+    unchanged = client.get(CRISIS, headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and len(dumped) == 1
+
+
+def test_searches_that_match_alike_share_one_answer(client, answers):
+    loose = client.get(ARTICLES, query_string={"q": "  Stopped   SEARCHED "})
+    tight = client.get(ARTICLES, query_string={"q": "stopped searched"})
+    assert loose.data == tight.data and loose.headers["ETag"] == tight.headers["ETag"]
+    assert len(answers) == 1
+
+
+def test_odd_queries_cannot_grow_the_store_without_limit(client, answers):
+    answers.size = 5
+    for n in range(12):
+        assert client.get(ARTICLES, query_string={"q": f"word{n}"}).status_code == 200
+    assert len(answers) == 5
+    # The most recently used stay; an unknown article is never stored.
+    assert client.get(f"{ARTICLES}/no-such-article").status_code == 404
+    assert len(answers) == 5
+
+
+def test_the_store_drops_the_least_recently_used_first():
+    from api.content.routes import Answers
+
+    store = Answers(size=2)
+    made = []
+
+    def make(key):
+        return lambda: made.append(key) or key.encode()
+
+    store.get(("a",), make("a"))
+    store.get(("b",), make("b"))
+    store.get(("a",), make("a"))  # used again: now the most recent
+    store.get(("c",), make("c"))  # drops b
+    store.get(("a",), make("a"))
+    store.get(("b",), make("b"))
+    assert made == ["a", "b", "c", "b"]
+    assert store.get(("c",), make("c")).body == b"c" and made[-1] == "c"  # c had gone

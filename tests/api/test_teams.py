@@ -3,6 +3,7 @@ transfers, and reports per team."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -202,6 +203,44 @@ class TestScopeByTeam:
             assert south.get(path).get_json() == [], path
             assert north.get(path).get_json() != [], path
         assert south.get(f"/api/v1/appointments?young_person_id={person_id}").get_json() == []
+
+    def test_a_coordinator_lists_their_teams_young_people_in_name_order(
+        self, admin, as_role, programme
+    ):
+        """One team or several (access.young_people_listed_for names them in the query):
+        each coordinator's list holds their teams' young people, by last name, first name
+        and id, paged and counted."""
+        croydon = make_team(admin, "South", "Croydon")
+        enfield = make_team(admin, "North", "Enfield")
+        south = team_caller(as_role, admin, "coordinator", croydon)
+        north = team_caller(as_role, admin, "coordinator", enfield)
+        both = as_role("coordinator")
+        placed = admin.put(
+            f"/api/v1/users/{both.user.id}/teams",
+            json={"team_ids": [croydon["id"], enfield["id"]]},
+        )
+        assert placed.status_code == 200
+        for borough, first, last in (
+            ("Croydon", "Zoe", "Adams"),
+            ("Enfield", "Cara", "Zed"),
+            ("Croydon", "Amir", "Brown"),
+            ("Enfield", "Ben", "Adams"),
+            ("Croydon", "Abe", "Adams"),
+        ):
+            programme.enrol(both, borough=borough, first_name=first, last_name=last)
+
+        def listed(caller, query=""):
+            response = caller.get(f"/api/v1/young-people{query}")
+            assert response.status_code == 200, response.get_json()
+            names = [(p["last_name"], p["first_name"]) for p in response.get_json()]
+            return names, json.loads(response.headers["X-Pagination"])["total"]
+
+        assert listed(south) == ([("Adams", "Abe"), ("Adams", "Zoe"), ("Brown", "Amir")], 3)
+        assert listed(north) == ([("Adams", "Ben"), ("Zed", "Cara")], 2)
+        everyone = [("Adams", "Abe"), ("Adams", "Ben"), ("Adams", "Zoe"), ("Brown", "Amir")]
+        assert listed(both) == (everyone + [("Zed", "Cara")], 5)
+        assert listed(both, "?page_size=2&page=2") == (everyone[2:], 5)
+        assert listed(both, "?q=adams") == (everyone[:3], 3)
 
     def test_a_lead_reads_every_team_and_changes_nothing(self, two_teams, as_role, db):
         lead = as_role("lead")

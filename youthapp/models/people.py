@@ -23,6 +23,16 @@ class YoungPerson(IdMixin, TimestampMixin, Base):
     __table_args__ = (
         one_of("status", YOUNG_PERSON_STATUSES, name="status"),
         Index("ix_young_people_match", "match_key", "date_of_birth"),
+        # A team's list in its own order (access.young_people_listed_for): walked, not sorted.
+        Index(
+            "ix_young_people_team_by_name",
+            "team_id",
+            "last_name",
+            "first_name",
+            "id",
+            postgresql_where=text("erased_at IS NULL"),
+            sqlite_where=text("erased_at IS NULL"),
+        ),
     )
 
     first_name: Mapped[str] = mapped_column(String(100))

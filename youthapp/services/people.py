@@ -77,9 +77,11 @@ def case_status(session: Session, young_person: User) -> str:
 
 
 def young_people_query(
-    actor: User, *, status: str | None = None, q: str | None = None
+    session: Session, actor: User, *, status: str | None = None, q: str | None = None
 ) -> Select[YoungPerson]:
-    query = access.young_people_visible_to(actor).options(_LIVE_MENTORS)
+    """The young people `actor` sees, in name order, with their live mentors: the list of
+    GET /young-people (a coordinator's teams are read here, access.young_people_listed_for)."""
+    query = access.young_people_listed_for(session, actor).options(_LIVE_MENTORS)
     if status:
         query = query.where(YoungPerson.status == status)
     if q and q.strip():
