@@ -183,12 +183,7 @@ def _open_alerts() -> list[Alert]:
         .limit(100)
     )
     found = list(db_session().scalars(query))
-    audit.record_each(
-        db_session(),
-        user(),
-        "alert.listed",
-        [("alert", alert.id, alert.young_person_id) for alert in found],
-    )
+    audit.staff_listed(db_session(), user(), "alert", found)
     return found
 
 
@@ -270,12 +265,7 @@ def caseload() -> Any:
         ).unique()
     )
     ids = [person.id for person in people_page]
-    audit.record_each(
-        session,
-        user(),
-        "young_person.listed",
-        [("young_person", person.id, person.id) for person in people_page],
-    )
+    audit.staff_listed(session, user(), "young_person", people_page)
     now = utcnow()
     since = now - timedelta(days=90)
     moods: dict[uuid.UUID, list[tuple[datetime, int]]] = {person_id: [] for person_id in ids}
@@ -333,9 +323,7 @@ def record(young_person_id: uuid.UUID) -> Any:
             .limit(20)
         ).unique()
     )
-    audit.record_each(
-        session, actor, "appointment.listed", [("appointment", a.id, person.id) for a in booked]
-    )
+    audit.staff_listed(session, actor, "appointment", booked)
     check_ins = list(
         session.scalars(checkins.staff_check_ins_query(session, actor, person.id).limit(20))
     )

@@ -233,32 +233,38 @@ def unread_count(session: Session, user: User) -> int:
 def raise_unanswered(session: Session, *, now: datetime, window: timedelta) -> int:
     """One `message_unanswered` alert per young person whose message has waited longer than
     `window` for any answer from staff (once per unanswered stretch). Returns how many."""
-    waiting = session.execute(
-        select(Message.young_person_id, func.min(Message.sent_at))
+    # The first message still waiting in each thread, and which of them already raised an
+    # alert: two statements, however many threads wait.
+    first_sent = (
+        select(Message.young_person_id, func.min(Message.sent_at).label("sent_at"))
+        .where(Message.awaiting_answer.is_(True))
+        .group_by(Message.young_person_id)
+        .subquery()
+    )
+    firsts: dict[uuid.UUID, Message] = {}
+    for message in session.scalars(
+        select(Message)
+        .join(
+            first_sent,
+            (first_sent.c.young_person_id == Message.young_person_id)
+            & (first_sent.c.sent_at == Message.sent_at),
+        )
         .join(YoungPerson, YoungPerson.id == Message.young_person_id)
         .where(
             Message.awaiting_answer.is_(True),
             Message.sent_at <= now - window,
             YoungPerson.status != "exited",
         )
-        .group_by(Message.young_person_id)
-    ).all()
+        .order_by(Message.young_person_id, Message.id)
+    ):
+        firsts.setdefault(message.young_person_id, message)
+    keys = {person: f"{UNANSWERED}:{first.id}" for person, first in firsts.items()}
+    raised_before = set(
+        session.scalars(select(Alert.dedupe_key).where(Alert.dedupe_key.in_(keys.values())))
+    )
     raised = 0
-    for young_person_id, first_sent_at in waiting:
-        first = session.scalar(
-            select(Message)
-            .where(
-                Message.young_person_id == young_person_id,
-                Message.awaiting_answer.is_(True),
-                Message.sent_at == first_sent_at,
-            )
-            .order_by(Message.id)
-            .limit(1)
-        )
-        if first is None:
-            continue
-        key = f"{UNANSWERED}:{first.id}"
-        if session.scalar(select(Alert.id).where(Alert.dedupe_key == key)) is not None:
+    for young_person_id, first in firsts.items():
+        if keys[young_person_id] in raised_before:
             continue
         alerts.raise_alert(
             session,
@@ -267,7 +273,7 @@ def raise_unanswered(session: Session, *, now: datetime, window: timedelta) -> i
             summary=f"A message has waited over {int(window.total_seconds() // 3600)} hours "
             "for an answer",
             subject=("message", first.id),
-            dedupe_key=key,
+            dedupe_key=keys[young_person_id],
             now=now,
         )
         raised += 1
