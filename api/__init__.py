@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from flask_jwt_extended import JWTManager
@@ -13,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import console
 from api import compression, idempotency, metrics
-from api.database import close_session, commit_reads
+from api.database import close_session, commit_reads, retrying_a_lost_connection, track_commits
 from api.errors import register_error_handlers
 from api.extensions import Api, client_address, limiter
 from api.fields import WallClockTime
@@ -29,9 +30,14 @@ DOCS_ASSETS = "/api/v1/docs-assets"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+class App(Flask):
+    def dispatch_request(self) -> Any:
+        return retrying_a_lost_connection(super().dispatch_request)
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
-    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app = App(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
     configure_logging(settings.log_level, settings.log_format)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_content_length,
@@ -78,7 +84,9 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     compression.register(app)  # first: its after_request then runs last
     metrics.register(app)
-    app.extensions["youthapp"] = runtime = build_runtime(settings)
+    # No ping before each use of a pooled connection: App.dispatch_request retries instead.
+    app.extensions["youthapp"] = runtime = build_runtime(settings, pre_ping=False)
+    track_commits(runtime.engine)
     if runtime.content_problem() is not None:
         app.logger.error("the content is broken: /content answers 503 until it is fixed")
     elif not settings.duty_line_phone and settings.environment == "production":

@@ -98,6 +98,17 @@ class Blueprint(flask_smorest.Blueprint):
         """Signed-in users of these roles; other roles get 403."""
         return self._gate(roles)
 
+    def read_only(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """A route that only reads: its session cannot write, and on PostgreSQL costs no
+        BEGIN or ROLLBACK round trip (api/database.py). Put it above the role gate."""
+
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            g.read_only = True
+            return func(*args, **kwargs)
+
+        return wrapper
+
     def case_route(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """A route about a young person's case (/young-people/{id}/..., /alerts/{id},
         /goals/{id}, /steps/{id}, /appointments/{id}): referrers and admins may never use

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -264,6 +265,40 @@ def count_queries(app: Flask):
             yield counter
         finally:
             event.remove(engine, "before_cursor_execute", record)
+
+    return counting
+
+
+_FRONTEND_ROUND_TRIP = re.compile(r"^(?:\S+\t)?F\t\d+\t(?:Query|Sync)\b", re.MULTILINE)
+
+
+@pytest.fixture
+def count_round_trips(app: Flask, tmp_path):
+    """`with count_round_trips() as trips:` ... `assert trips() <= N`: the times the app
+    waited on PostgreSQL (each simple Query and each Sync it sent, BEGIN and ROLLBACK
+    included, read from libpq's own trace). PostgreSQL only; SQLite has no round trips."""
+    engine = app.extensions["youthapp"].engine
+    if engine.dialect.name != "postgresql":
+        pytest.skip("round trips are a PostgreSQL measure")
+    trace_path = tmp_path / "libpq.trace"
+
+    @contextmanager
+    def counting() -> Iterator[Any]:
+        with open(trace_path, "w") as trace:
+
+            def traced(dbapi_connection, _record, _proxy):
+                dbapi_connection.pgconn.trace(trace.fileno())
+
+            def untraced(dbapi_connection, _record):
+                dbapi_connection.pgconn.untrace()
+
+            event.listen(engine, "checkout", traced)
+            event.listen(engine, "checkin", untraced)
+            try:
+                yield lambda: len(_FRONTEND_ROUND_TRIP.findall(trace_path.read_text()))
+            finally:
+                event.remove(engine, "checkout", traced)
+                event.remove(engine, "checkin", untraced)
 
     return counting
 

@@ -101,12 +101,27 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **options: Any) -> Engine:
+READ_ONLY = "youthapp_read_only"
+
+
+class WriteInReadOnlySession(Exception):
+    """A statement other than a SELECT was sent on a read-only session (a bug)."""
+
+
+def make_engine(
+    url: str, *, sqlite_write_lock_first: bool = True, pre_ping: bool = True, **options: Any
+) -> Engine:
     """An engine with the connection settings each backend needs to be safe and concurrent.
 
     On SQLite every transaction takes the write lock when it begins, so two writers queue
     on the busy timeout instead of one failing half-way through; a read-only observer
-    (the tests' own session) can turn that off and never hold up the app.
+    (the tests' own session) can turn that off and never hold up the app, and so does a
+    read-only session (`read_only_engine`).
+
+    On PostgreSQL a pooled connection is pinged before use (`pre_ping`), one round trip,
+    so that a restarted server costs no failed statement. The web app turns that off and
+    retries instead a request whose first statement found its connection lost
+    (api/database.py).
     """
     if url.startswith("sqlite"):
         database = url.split("///", 1)[-1]
@@ -115,8 +130,28 @@ def make_engine(url: str, *, sqlite_write_lock_first: bool = True, **options: An
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate if sqlite_write_lock_first else _begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    else:
+        engine = create_engine(url, pool_pre_ping=pre_ping, **options)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_when_read_only)
+    return engine
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """The same pool, for sessions that only read: on PostgreSQL in autocommit, so a read
+    costs its SELECTs and no BEGIN or ROLLBACK round trip; on SQLite without the write
+    lock. Anything but a SELECT on it is refused before it reaches the database: in
+    autocommit a write would be saved at once, with no transaction to roll back."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def _refuse_writes_when_read_only(
+    _conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    if context is not None and context.execution_options.get(READ_ONLY):
+        if statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN"):
+            raise WriteInReadOnlySession(statement.split(None, 1)[0])
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -131,7 +166,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _begin(connection: Any) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from youthapp.config import Settings
 from youthapp.content import ContentError, ContentLibrary, DutyLine, load_content
-from youthapp.db import make_engine, make_session_factory
+from youthapp.db import make_engine, make_session_factory, read_only_engine
 from youthapp.services.passwords import PasswordHashing
 from youthapp.services.throttle import ThrottlePolicy
 
@@ -33,6 +33,7 @@ class Runtime:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_only_factory: sessionmaker[Session]
     hashing: PasswordHashing
     login_policy: ThrottlePolicy
     session_lifetime: timedelta
@@ -70,14 +71,16 @@ def duty_line(settings: Settings) -> DutyLine | None:
     return DutyLine(settings.duty_line_phone, settings.duty_line_hours)
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Everything the core needs to run, from the settings."""
+def build_runtime(settings: Settings, *, pre_ping: bool = True) -> Runtime:
+    """Everything the core needs to run, from the settings. `pre_ping=False` is for a face
+    that retries a request whose first statement lost its connection (the web app)."""
     # No row values in database errors: they would carry notes and codes into the logs.
-    engine = make_engine(settings.database_url, hide_parameters=True)
+    engine = make_engine(settings.database_url, hide_parameters=True, pre_ping=pre_ping)
     return Runtime(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
+        read_only_factory=make_session_factory(read_only_engine(engine)),
         hashing=PasswordHashing(settings),
         login_policy=ThrottlePolicy(
             account_max_failures=settings.login_account_max_failures,

@@ -74,6 +74,7 @@ class Appointments(MethodView):
 
 @blp.route("/me/appointments")
 class MyAppointments(MethodView):
+    @blp.read_only
     @blp.roles_required(YOUNG_PERSON)
     @blp.arguments(MyAppointmentQueryArgsSchema, location="query")
     @blp.response(200, MyAppointmentSchema(many=True))

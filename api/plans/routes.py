@@ -60,6 +60,7 @@ def _plan_response(session, young_person_id):
 
 @blp.route("/me/plan")
 class MyPlan(MethodView):
+    @blp.read_only
     @blp.roles_required(YOUNG_PERSON)
     @blp.response(200, MyPlanSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")
@@ -211,6 +212,7 @@ def _put_safety_plan(sections, young_person_id):
 
 @blp.route("/me/safety-plan")
 class MySafetyPlan(MethodView):
+    @blp.read_only
     @blp.roles_required(YOUNG_PERSON)
     @blp.response(200, SafetyPlanSchema, headers=ETAG_HEADER)
     @blp.alt_response(304, description="Not modified")

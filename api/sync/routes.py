@@ -18,6 +18,7 @@ blp = Blueprint(
 
 @blp.route("/me/sync")
 class Sync(MethodView):
+    @blp.read_only
     @blp.roles_required(YOUNG_PERSON)
     @blp.arguments(SyncQueryArgsSchema, location="query")
     @blp.response(200, SyncSchema)
