@@ -167,6 +167,48 @@ def test_a_lease_that_ran_out_is_claimed_again(app, context, sender, young_perso
     assert dispatcher.dispatch_due(context.session_factory, [sender], now=later).sent == 1
 
 
+def test_a_dead_dispatchers_urgent_push_goes_within_a_minute(app, context, sender, young_person):
+    """A scheduler killed holding a batch delays its urgent pushes by the lease, no more."""
+    notify(app, young_person.user.id, kind="alert", kind_label="urgent_help")
+    now = datetime.now(UTC)
+    with context.session_factory.begin() as session:  # claimed, then the process was killed
+        assert len(dispatcher.claim_due(session, now=now, batch_size=10)) == 1
+    assert dispatcher.LEASE <= timedelta(minutes=1)
+    later = now + dispatcher.LEASE + timedelta(seconds=1)
+    assert dispatcher.dispatch_due(context.session_factory, [sender], now=later).sent == 1
+    assert [message.kind for _, message in sender.sent] == ["alert"]
+
+
+def test_a_slow_batch_keeps_its_lease_and_is_not_sent_twice(
+    app, context, young_person, monkeypatch
+):
+    """Pushing a batch that takes longer than the lease (slow push services) renews it, so
+    a second dispatcher arriving after the first lease would have run out takes nothing."""
+    for _ in range(3):
+        notify(app, young_person.user.id)
+    clock = iter(range(0, 10_000, 30))  # every look at the clock: 30 s later
+    monkeypatch.setattr(dispatcher, "_monotonic", lambda: next(clock))
+    now = datetime.now(UTC)
+    sent_twice, second = [], RecordingSender()
+
+    class Slow(RecordingSender):
+        def send(self, push_token, message):
+            if len(self.sent) == 1:  # meanwhile, another scheduler, later than the old lease
+                report = dispatcher.dispatch_due(
+                    context.session_factory,
+                    [second],
+                    now=now + dispatcher.LEASE + timedelta(seconds=5),
+                )
+                sent_twice.append(report.claimed)
+            return super().send(push_token, message)
+
+    first = Slow()
+    report = dispatcher.dispatch_due(context.session_factory, [first], now=now)
+    assert report.sent == 3
+    assert len(first.sent) == 3
+    assert sent_twice == [0] and second.sent == []
+
+
 def test_four_schedulers_at_once_deliver_each_reminder_exactly_once(
     app, context, young_person, db, as_role
 ):

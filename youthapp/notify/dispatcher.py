@@ -3,13 +3,15 @@
 Due rows are claimed in batches with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL, so
 several schedulers share the work without overlap; SQLite writers are serialised), sent
 outside any transaction, and then marked sent, retried with backoff, or parked after too
-many failures. A dispatcher that dies mid-batch leaves leases that expire, and the rows
-are claimed again.
+many failures. A dispatcher that dies mid-batch (killed, its machine lost) leaves leases
+that run out within LEASE, and the rows are claimed again; a live one renews its lease
+while it pushes, however slow the push services are, so nobody else takes its batch.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,10 +27,11 @@ from youthapp.notify.senders import Outcome, PushMessage, PushSender
 
 log = logging.getLogger(__name__)
 
-# Long enough for a batch of pushes that each time out (BATCH_SIZE x the push timeout),
-# short enough that a dispatcher that died hands its batch on within minutes; otherwise
-# another dispatcher would take the rows and send them twice.
-LEASE = timedelta(minutes=10)
+# How long a dead dispatcher's batch waits before another takes it: an urgent push in it is
+# late by this much. A live dispatcher renews its lease every RENEW_EVERY while it pushes;
+# a single push gives up well within the difference (twice the push timeout).
+LEASE = timedelta(minutes=1)
+RENEW_EVERY = timedelta(seconds=20)
 BATCH_SIZE = 100
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)  # 30 s, 1 min, 2 min, 4 min, ... capped at 1 hour
@@ -146,10 +149,11 @@ def dispatch_batch(
         return report
     report.claimed = len(batch.notifications)
     by_platform = {platform: sender for sender in senders for platform in sender.platforms}
-    deliveries = {
-        notification.id: _push(notification, batch, by_platform, report)
-        for notification in batch.notifications
-    }
+    lease = _Lease(session_factory, batch, now=now)
+    deliveries = {}
+    for notification in batch.notifications:
+        lease.keep()
+        deliveries[notification.id] = _push(notification, batch, by_platform, report)
     _record(session_factory, batch, deliveries, now=now, report=report)
     return report
 
@@ -169,6 +173,41 @@ def _claim_batch(
         )
         session.expunge_all()
     return batch
+
+
+def _monotonic() -> float:
+    return time.monotonic()
+
+
+class _Lease:
+    """This dispatcher's hold on its batch, renewed while the batch is being pushed."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], batch: ClaimedBatch, *, now: datetime
+    ) -> None:
+        self._session_factory = session_factory
+        self._ids = [notification.id for notification in batch.notifications]
+        self._now = now
+        self._until = now + LEASE  # as claim_due set it, on every row of the batch
+        self._started = self._renewed = _monotonic()
+
+    def keep(self) -> None:
+        if _monotonic() - self._renewed < RENEW_EVERY.total_seconds():
+            return
+        self._renewed = _monotonic()
+        until = self._now + timedelta(seconds=self._renewed - self._started) + LEASE
+        with self._session_factory.begin() as session:
+            session.execute(
+                update(Notification)
+                .where(
+                    Notification.id.in_(self._ids),
+                    Notification.delivery_status == "sending",
+                    Notification.lease_until == self._until,  # still ours
+                )
+                .values(lease_until=until)
+                .execution_options(synchronize_session=False)
+            )
+        self._until = until
 
 
 def _push(
