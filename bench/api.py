@@ -66,12 +66,13 @@ MENTOR_EVERY = 20  # one mentor per 20 young people; each young person has two
 TEAMS = 50  # young person i is in team i % TEAMS
 COORDINATORS = TEAMS  # one a team: coordinator k in team k % TEAMS
 GOALS, STEPS, APPOINTMENTS, CHECK_INS = 10, 5, 20, 200
+THREADS, THREAD_MESSAGES = 200, 500  # young people 0..199 each have a 500-message thread
 SPECIALTIES = ("mental_health", "substance_misuse", "housing", "employment")
 SEED_CHUNK = 5000  # young people per INSERT ... SELECT for the big tables
 BIG_TABLES = ("goals", "steps", "appointments", "check_ins")
 SEEDED_TABLES = (
     "teams team_members young_people users assignments support_plans goals steps appointments "
-    "check_ins alerts auth_sessions devices"
+    "check_ins alerts auth_sessions devices messages"
 ).split()
 FOREIGN_KEY_SAMPLE_PAGES = 1000
 TOKENS = 5000  # young people whose tokens the load walks through (all when fewer)
@@ -223,6 +224,22 @@ SELECT md5('ci'||i||':'||k)::uuid, md5('yp'||i)::uuid, 'seed-'||k, k %% 5 + 1, t
 FROM generate_series(%(lo)s, %(hi)s - 1) i, generate_series(0, %(check_ins)s - 1) k;
 """
 
+# The first THREADS young people: a thread of THREAD_MESSAGES, the young person and their
+# first mentor in turn, a minute apart, all read and answered.
+MESSAGES_SQL = """
+INSERT INTO messages (id, young_person_id, sender_id, sender_role, sender_name, body,
+    client_ref, sent_at, updated_at, read_by_young_person_at, awaiting_answer)
+SELECT md5('msg'||i||':'||k)::uuid, md5('yp'||i)::uuid,
+    CASE WHEN k %% 2 = 0 THEN md5('ypu'||i)::uuid ELSE md5('m'||(i %% %(m)s))::uuid END,
+    CASE WHEN k %% 2 = 0 THEN 'young_person' ELSE 'mentor' END,
+    CASE WHEN k %% 2 = 0 THEN 'Person '||i ELSE 'Mentor '||(i %% %(m)s) END,
+    'A message of a sentence or two, as a phone would send it, number '||k||'.',
+    CASE WHEN k %% 2 = 0 THEN 'seed-'||k END,
+    %(t)s - make_interval(mins => %(thread)s - k), %(t)s - make_interval(mins => %(thread)s - k),
+    %(t)s, false
+FROM generate_series(0, %(threads)s - 1) i, generate_series(0, %(thread)s - 1) k;
+"""
+
 
 @dataclass
 class Seeded:
@@ -257,6 +274,7 @@ def seed(database: str, size: int) -> Seeded:
         "steps": STEPS,
         "appointments": APPOINTMENTS,
         "check_ins": CHECK_INS,
+        "thread": THREAD_MESSAGES,
     }
     with psycopg.connect(_libpq(database), autocommit=True) as connection:
         prepare_bulk_load(connection)
@@ -269,6 +287,8 @@ def seed(database: str, size: int) -> Seeded:
                 run_script(connection, CHUNK_SQL, {**params, "lo": lo, "hi": hi})
             if size > SEED_CHUNK:
                 _progress(f"seeded {hi:,}/{size:,} young people", started)
+        with connection.transaction():
+            run_script(connection, MESSAGES_SQL, {**params, "threads": min(THREADS, size)})
         for statement in dropped_indexes:
             connection.execute(statement)
         _progress(f"rebuilt {len(dropped_indexes)} indexes", started)
@@ -671,9 +691,12 @@ class Result:
     p99_ms: float = 0.0
     note: str = ""
     group: str = "api"
+    per_round: list[float] = field(default_factory=list)  # req/s of each round
 
     @property
     def rps(self) -> float:
+        if self.per_round:
+            return statistics.median(self.per_round)
         return self.requests / self.seconds if self.seconds else 0.0
 
     @property
@@ -686,6 +709,7 @@ class Load:
     duration: int
     concurrency: int
     threads: int = 2
+    rounds: int = 3
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bench-api-")))
 
     def lines_file(self, name: str, lines: list[str]) -> Path:
@@ -771,13 +795,18 @@ class Load:
         value = lines.read_text().split("\n", 1)[0]
         headers = {}
         body = None
-        if kind in ("get", "revalidate", "checkin"):
+        url = base_url + path + (value if kind == "pk" else "")
+        if kind == "sync":
+            value, cursor = value.split(" ")
+            url += f"?since={cursor}"
+        if kind in ("get", "revalidate", "checkin", "sync", "message"):
             headers["Authorization"] = f"Bearer {value}"
         if kind == "revalidate":
             headers["If-None-Match"] = '"1"'  # every seeded plan is at version 1
-        url = base_url + path + (value if kind == "pk" else "")
         if kind == "login":
             body = {"email": value, "password": PASSWORD}
+        elif kind == "message":
+            body = {"client_ref": "check-" + secrets.token_hex(6), "body": "Are you there?"}
         elif kind == "checkin":
             body = {
                 "client_ref": "check-" + secrets.token_hex(6),
@@ -1015,6 +1044,7 @@ class SizeRun:
     help_last: list[float] = field(default_factory=list)
     help_lost: int = 0
     scope_plan: ScopePlan | None = None
+    sync_unchanged_bytes: int = 0
 
 
 def print_report(run: SizeRun, server_config: str, load: Load) -> str:
@@ -1030,7 +1060,9 @@ def print_report(run: SizeRun, server_config: str, load: Load) -> str:
     out.append(f"server: {server_config}; YOUTHAPP_ENV=production, LOG_LEVEL=WARNING")
     out.append(
         f"load: wrk, {load.threads} threads, {load.concurrency} connections, "
-        f"{load.duration} s per row after a 2 s warm-up, on the same machine"
+        f"{load.duration} s per row after a 2 s warm-up, on the same machine; "
+        f"{load.rounds} rounds, each row measured once in each: req/s, p50 and p99 are "
+        "the medians of the rounds'"
     )
     out.append("")
     out.append("| endpoint | req/s | p50 ms | p99 ms | p99/p50 | note |")
@@ -1086,6 +1118,12 @@ def print_report(run: SizeRun, server_config: str, load: Load) -> str:
         )
     else:
         out.append("| crisis contacts >= 50% of bare Flask throughput | — | not measured |")
+    if run.sync_unchanged_bytes:
+        size = run.sync_unchanged_bytes
+        out.append(
+            f"| a repeat of /me/sync with the cursor, nothing changed, < 1 KiB as sent | "
+            f"{size:,} bytes (largest of {SYNC_CURSORS}) | {verdict(size < 1024)} |"
+        )
     # Not targets: where the gap to the raw select goes (bench/README.md, "/me/plan").
     same_sql = by_name.get("/me/plan's SQL in raw psycopg (Flask)")
     unchanged = by_name.get("GET /me/plan, unchanged (If-None-Match: 304)")
@@ -1207,7 +1245,13 @@ ENDPOINTS = (
     ("GET /me/plan", "/api/v1/me/plan", "get", "young"),
     ("GET /me/plan, unchanged (If-None-Match: 304)", "/api/v1/me/plan", "revalidate", "young"),
     ("GET /me/appointments", "/api/v1/me/appointments", "get", "young"),
+    # Opening the app: everything in one answer; then a repeat with the cursor, nothing
+    # having changed (young people without a thread, whom no other row changes).
+    ("GET /me/sync (opening the app)", "/api/v1/me/sync", "get", "young"),
+    ("GET /me/sync?since= (nothing changed)", "/api/v1/me/sync", "sync", "cursors"),
+    ("GET /me/messages (a 500-message thread)", "/api/v1/me/messages", "get", "threads"),
     ("POST /me/check-ins", "/api/v1/me/check-ins", "checkin", "young"),
+    ("POST /me/messages", "/api/v1/me/messages", "message", "threads"),
     ("GET /young-people (mentor)", "/api/v1/young-people", "get", "mentors"),
     ("GET /young-people (coordinator)", "/api/v1/young-people", "get", "coordinators"),
     # Signed out, as a phone asks before anything else: the stored answer (no database).
@@ -1222,6 +1266,7 @@ BASELINES = (
     ("/me/plan's SQL in raw psycopg (Flask)", "bench.baselines:flask_plan_sql", "/plan/", "people"),
 )
 HELP_PROBES = 200  # young people kept out of the load to post the urgent check-ins
+SYNC_CURSORS = 500  # young people whose "nothing changed" sync the load repeats
 
 
 @dataclass
@@ -1231,6 +1276,8 @@ class Inputs:
 
     lines: dict[str, Path]
     probes: list[tuple[str, str]]
+    cursor_tokens: list[str] = field(default_factory=list)
+    sync_unchanged_bytes: int = 0  # the largest "nothing changed" answer, as sent
 
 
 def prepare_inputs(load: Load, size: int, mentors: int) -> Inputs:
@@ -1239,8 +1286,11 @@ def prepare_inputs(load: Load, size: int, mentors: int) -> Inputs:
     people = list(range(size))
     load_people = people[: max(1, size - probes_count)][:TOKENS]
     probe_people = people[size - probes_count :]
+    thread_people = load_people[: min(THREADS, size)]
+    cursor_people = load_people[min(THREADS, size) :][:SYNC_CURSORS] or load_people
     lines = {
         "young": mint_tokens(DATABASE, [f"ypu{i}" for i in load_people]),
+        "threads": mint_tokens(DATABASE, [f"ypu{i}" for i in thread_people]),
         "mentors": mint_tokens(DATABASE, [f"m{j}" for j in range(mentors)]),
         "coordinators": mint_tokens(DATABASE, [f"c{k}" for k in range(COORDINATORS)]),
         "emails": [f"yp{i}@bench.invalid" for i in load_people[:1000]],
@@ -1253,7 +1303,29 @@ def prepare_inputs(load: Load, size: int, mentors: int) -> Inputs:
     return Inputs(
         {name: load.lines_file(name, values) for name, values in lines.items()},
         list(zip(probe_ids, probe_tokens, strict=True)),
+        cursor_tokens=mint_tokens(DATABASE, [f"ypu{i}" for i in cursor_people]),
     )
+
+
+def take_cursors(server: Server, load: Load, inputs: Inputs) -> None:
+    """Open the app once as each of the cursor people, keep the cursor, and ask again with
+    it: the lines of the "nothing changed" row, and the size of that answer as sent."""
+    lines, largest = [], 0
+    with requests.Session() as http:
+        http.headers["Accept-Encoding"] = "gzip, br"
+        for token in inputs.cursor_tokens:
+            auth = {"Authorization": f"Bearer {token}"}
+            first = http.get(f"{server.url}/api/v1/me/sync", headers=auth, timeout=30)
+            if first.status_code != 200:
+                continue
+            cursor = first.json()["cursor"]
+            again = http.get(
+                f"{server.url}/api/v1/me/sync", params={"since": cursor}, headers=auth, timeout=30
+            )
+            largest = max(largest, int(again.headers.get("Content-Length") or len(again.content)))
+            lines.append(f"{token} {cursor}")
+    inputs.lines["cursors"] = load.lines_file("cursors", lines or ["? ?"])
+    inputs.sync_unchanged_bytes = largest
 
 
 def server_env(load: Load) -> dict[str, str]:
@@ -1280,28 +1352,71 @@ def bench_size(size: int, load: Load, gunicorn: Gunicorn, pgbench_scale: int) ->
         print_scope_plan(run.scope_plan)
         inputs = prepare_inputs(load, size, seeded.mentors)
         env = server_env(load)
-        with gunicorn.serve("wsgi:app", env) as server:
-            measure_endpoints(server, load, inputs, run)
-            measure_help_latency(server, load, inputs, run)
-        measure_baselines(gunicorn, env, load, inputs, run)
+        rounds: list[list[Result]] = []
+        for number in range(1, load.rounds + 1):
+            print(f"  round {number} of {load.rounds}", flush=True)
+            results: list[Result] = []
+            with gunicorn.serve("wsgi:app", env) as server:
+                take_cursors(server, load, inputs)
+                run.sync_unchanged_bytes = max(
+                    run.sync_unchanged_bytes, inputs.sync_unchanged_bytes
+                )
+                measure_endpoints(server, load, inputs, results, run.memory)
+                if number == 1:  # the help probes' figures are their own many samples
+                    measure_help_latency(server, load, inputs, run)
+            measure_baselines(gunicorn, env, load, inputs, results, run.memory)
+            rounds.append(results)
+        run.results[:0] = medians_of(rounds)
     run.results.append(pgbench(load, pgbench_scale))
     return run
 
 
-def measure_endpoints(server: Server, load: Load, inputs: Inputs, run: SizeRun) -> None:
+def medians_of(rounds: list[list[Result]]) -> list[Result]:
+    """Each row once: its req/s, p50 and p99 the medians of its rounds'."""
+    combined = []
+    for first in rounds[0]:
+        runs = [r for results in rounds for r in results if r.name == first.name]
+        measured = [r for r in runs if r.measured]
+        if not measured:
+            combined.append(first)
+            continue
+        notes = sorted({r.note for r in measured if r.note})
+        combined.append(
+            Result(
+                first.name,
+                requests=sum(r.requests for r in measured),
+                seconds=sum(r.seconds for r in measured),
+                errors=sum(r.errors for r in measured),
+                p50_ms=statistics.median(r.p50_ms for r in measured),
+                p99_ms=statistics.median(r.p99_ms for r in measured),
+                note="; ".join([*notes, "rounds " + ", ".join(f"{r.rps:,.0f}" for r in measured)]),
+                group=first.group,
+                per_round=[r.rps for r in measured],
+            )
+        )
+    return combined
+
+
+def measure_endpoints(
+    server: Server,
+    load: Load,
+    inputs: Inputs,
+    results: list[Result],
+    memory: dict[str, list[float]],
+) -> None:
     for name, path, kind, lines_name in ENDPOINTS:
         lines = inputs.lines[lines_name]
         problem = load.check(server.url, path, kind, lines)
         if problem:
-            run.results.append(Result(name, note=f"not measured: {problem}"))
+            results.append(Result(name, note=f"not measured: {problem}"))
             print(f"  {name}: not measured: {problem}", flush=True)
             continue
         server.wait_idle()
-        run.results.append(load.run(name, server.url, path, kind, lines))
+        results.append(load.run(name, server.url, path, kind, lines))
         server.wait_idle()
         if name == "GET /alerts (mentor)":
-            run.memory["API, before the login load"] = server.worker_peaks_mib()
-    run.memory["API, after the login load"] = server.worker_peaks_mib()
+            memory["API, before the login load"] = server.worker_peaks_mib()
+    memory["API, after the login load"] = server.worker_peaks_mib()
 
 
 def measure_help_latency(server: Server, load: Load, inputs: Inputs, run: SizeRun) -> None:
@@ -1319,17 +1434,22 @@ def measure_help_latency(server: Server, load: Load, inputs: Inputs, run: SizeRu
 
 
 def measure_baselines(
-    gunicorn: Gunicorn, env: dict[str, str], load: Load, inputs: Inputs, run: SizeRun
+    gunicorn: Gunicorn,
+    env: dict[str, str],
+    load: Load,
+    inputs: Inputs,
+    results: list[Result],
+    memory: dict[str, list[float]],
 ) -> None:
     for name, target, path, lines_name in BASELINES:
         lines = inputs.lines[lines_name]
         with gunicorn.serve(target, env) as server:
             problem = load.check(server.url, path, "pk", lines)
             if problem:
-                run.results.append(Result(name, note=f"not measured: {problem}", group="baseline"))
+                results.append(Result(name, note=f"not measured: {problem}", group="baseline"))
                 continue
-            run.results.append(load.run(name, server.url, path, "pk", lines, group="baseline"))
-            run.memory[name] = server.worker_peaks_mib()
+            results.append(load.run(name, server.url, path, "pk", lines, group="baseline"))
+            memory[name] = server.worker_peaks_mib()
 
 
 # --- Command line -----------------------------------------------------------------------
@@ -1362,7 +1482,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     sizes.add_argument(
         "--size", type=sizes_list, dest="sizes", metavar="N", help="the same as --sizes N"
     )
-    parser.add_argument("--duration", type=int, default=10, help="seconds per row (default 10)")
+    parser.add_argument(
+        "--duration", type=int, default=5, help="seconds per row and round (default 5)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds; figures are their medians (default 3)"
+    )
     parser.add_argument("--concurrency", type=int, default=16, help="connections (default 16)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument(
@@ -1371,7 +1496,7 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--pgbench-scale", type=int, default=10, help="pgbench -i -s (10)")
     parser.add_argument("--report", type=Path, help="also write the report to this file")
     args = parser.parse_args(argv)
-    if min(args.duration, args.concurrency, args.workers, args.threads) < 1:
+    if min(args.duration, args.rounds, args.concurrency, args.workers, args.threads) < 1:
         parser.error("every number must be positive")
     return args
 
@@ -1380,7 +1505,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_arguments(argv)
     if not shutil.which("wrk"):
         print("  wrk is not installed (Debian: apt-get install wrk): load rows not measured")
-    load = Load(args.duration, args.concurrency)
+    load = Load(args.duration, args.concurrency, rounds=args.rounds)
     gunicorn = Gunicorn(args.workers, args.threads)
     print(f"  load average (1 min) at start: {os.getloadavg()[0]:.2f}", flush=True)
     runs: list[SizeRun] = []

@@ -8,8 +8,8 @@ gets (bench/api.py starts them):
                                 once, as a pool would), the row returned as JSON
     bench.baselines:flask_plan_sql  a Flask app with /plan/<uuid>: a young person's support
                                 plan through the same database conversation as GET /me/plan
-                                (liveness ping, BEGIN, the user and sign-in session, the plan
-                                version, the goals, the steps, ROLLBACK) in raw psycopg, with
+                                (in autocommit, with no ping: the user and sign-in session,
+                                the plan version, the goals, the steps) in raw psycopg, with
                                 no JWT, ORM or marshmallow: the ceiling for the API's design
 
 DATABASE_URL names the database for flask_pk (postgresql+psycopg:// or postgresql://).
@@ -98,11 +98,11 @@ _GOAL_KEYS = "id domain title description status target_date achieved_at positio
 _STEP_KEYS = "id goal_id title done due_date done_at position updated_at"
 
 
-def _transaction_connection() -> psycopg.Connection:
+def _plan_connection() -> psycopg.Connection:
     connection = getattr(_plan_local, "connection", None)
     if connection is None or connection.closed:
         url = os.environ.get("DATABASE_URL", "")
-        connection = psycopg.connect("postgresql://" + url.split("://", 1)[1])
+        connection = psycopg.connect("postgresql://" + url.split("://", 1)[1], autocommit=True)
         _plan_local.connection = connection
     return connection
 
@@ -113,24 +113,18 @@ def _plain(value: Any) -> Any:
 
 @flask_plan_sql.get("/plan/<uuid:person_id>")
 def _plan(person_id: Any) -> Any:
-    connection = _transaction_connection()
-    connection.autocommit = True  # SQLAlchemy's pool_pre_ping, as it sends it at checkout
-    connection.execute(";")
-    connection.autocommit = False
-    try:
-        if connection.execute(_SIGNED_IN, (person_id,)).fetchone() is None:
-            abort(401)
-        version = connection.execute(_VERSION, (person_id,)).fetchone()
-        goals = [
-            {**dict(zip(_GOAL_KEYS.split(), map(_plain, row), strict=True)), "steps": []}
-            for row in connection.execute(_GOALS, (person_id,))
-        ]
-        steps_of = {goal["id"]: goal["steps"] for goal in goals}
-        for row in connection.execute(_STEPS, (person_id,)):
-            step = dict(zip(_STEP_KEYS.split(), map(_plain, row), strict=True))
-            steps_of.get(row[1], []).append(step)
-    finally:
-        connection.rollback()
+    connection = _plan_connection()  # autocommit, as the API's read-only routes
+    if connection.execute(_SIGNED_IN, (person_id,)).fetchone() is None:
+        abort(401)
+    version = connection.execute(_VERSION, (person_id,)).fetchone()
+    goals = [
+        {**dict(zip(_GOAL_KEYS.split(), map(_plain, row), strict=True)), "steps": []}
+        for row in connection.execute(_GOALS, (person_id,))
+    ]
+    steps_of = {goal["id"]: goal["steps"] for goal in goals}
+    for row in connection.execute(_STEPS, (person_id,)):
+        step = dict(zip(_STEP_KEYS.split(), map(_plain, row), strict=True))
+        steps_of.get(row[1], []).append(step)
     for goal in goals:
         goal["id"] = str(goal["id"])
         for step in goal["steps"]:

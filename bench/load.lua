@@ -1,7 +1,8 @@
 -- wrk script for bench/api.py. Environment:
 --   BENCH_LINES  file with one value a line: a bearer token, an email (login) or an id (pk)
---   BENCH_KIND   get | revalidate | checkin | login | pk
---                (revalidate: a GET with If-None-Match "1", every seeded plan's version)
+--   BENCH_KIND   get | revalidate | sync | checkin | message | login | pk
+--                (revalidate: a GET with If-None-Match "1", every seeded plan's version;
+--                sync: each line is "token cursor", sent as ?since=cursor)
 --   BENCH_PATH   the request path (for pk, the prefix the id is appended to)
 --   BENCH_NONCE  makes check-in client_refs unique across runs
 --   BENCH_PASSWORD  the password every seeded account shares (login)
@@ -41,6 +42,16 @@ function request()
       ["Authorization"] = "Bearer " .. value,
       ["If-None-Match"] = '"1"',
     })
+  elseif kind == "sync" then
+    local token, cursor = value:match("^(%S+) (%S+)$")
+    return wrk.format("GET", path .. "?since=" .. cursor, { ["Authorization"] = "Bearer " .. token })
+  elseif kind == "message" then
+    local body = '{"client_ref":"m' .. nonce .. "-" .. tid .. "-" .. counter ..
+      '","body":"Can we talk later today?"}'
+    return wrk.format("POST", path, {
+      ["Authorization"] = "Bearer " .. value,
+      ["Content-Type"] = "application/json",
+    }, body)
   elseif kind == "pk" then
     return wrk.format("GET", path .. value)
   elseif kind == "login" then
