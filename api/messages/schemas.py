@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from api.dumps import CompiledDump
 from api.fields import AwareDateTime, StrictSchema, Text
 from youthapp.models import SENDER_ROLES
 from youthapp.services.messages import MAX_LENGTH
@@ -16,7 +17,7 @@ class SenderSchema(Schema):
     display_name = fields.String(required=True)
 
 
-class MessageSchema(Schema):
+class MessageSchema(CompiledDump):
     id = fields.UUID(required=True)
     body = fields.String(required=True, metadata={"description": "Plain text, as sent"})
     sent_at = AwareDateTime(required=True)

@@ -5,6 +5,7 @@ Titles and descriptions are what a 15-year-old reads on a small screen: short li
 
 from marshmallow import Schema, fields, validate
 
+from api.dumps import CompiledDump
 from api.fields import AwareDateTime, StrictSchema, Text
 from youthapp.models import GOAL_STATUSES, SAFETY_PLAN_SECTIONS, SafetyPlan
 from youthapp.vocabulary import DOMAINS
@@ -50,12 +51,12 @@ class GoalSchema(MyGoalSchema):
     created_at = AwareDateTime()
 
 
-class MyPlanSchema(Schema):
+class MyPlanSchema(CompiledDump):
     young_person_id = fields.UUID(required=True)
     goals = fields.List(fields.Nested(MyGoalSchema), required=True)
 
 
-class PlanSchema(Schema):
+class PlanSchema(CompiledDump):
     young_person_id = fields.UUID(required=True)
     goals = fields.List(fields.Nested(GoalSchema), required=True)
 

@@ -1,10 +1,11 @@
 """The one answer a phone gets when it opens the app."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from api.appointments.schemas import MyAppointmentSchema
 from api.auth.schemas import MeSchema
 from api.checkins.schemas import HelpRequestSchema, ScheduleSchema
+from api.dumps import CompiledDump
 from api.fields import StrictSchema
 from api.messages.schemas import MessageSchema
 from api.notifications.schemas import NotificationSchema
@@ -17,7 +18,7 @@ class SyncQueryArgsSchema(StrictSchema):
     )
 
 
-class SyncSchema(Schema):
+class SyncSchema(CompiledDump):
     cursor = fields.String(
         required=True, metadata={"description": "Opaque: send it as `since` next time"}
     )
