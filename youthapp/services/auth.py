@@ -6,8 +6,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from youthapp import audit, db
@@ -268,28 +269,46 @@ def _live_sessions_of(user_id: uuid.UUID, now: datetime) -> Select[AuthSession]:
 
 def authenticate(session: Session, *, user_id: str, session_id: str, now: datetime) -> User:
     """The caller of a request, read afresh so that deactivation and logout bite at once."""
-    user, _ = _live_session(session, _parse_id(session_id), now)
+    row = session.execute(
+        _CALLER, {"session_id": _parse_id(session_id), "now": now}
+    ).one_or_none()
+    if row is None:
+        raise Unauthenticated("This sign-in has ended. Sign in again.")
+    user, case_status = row
+    user.case_status = case_status
     if user.id != _parse_id(user_id):
         raise Unauthenticated("The access token is not valid.")
     return user
 
 
-def _live_session(
-    session: Session, session_id: uuid.UUID, now: datetime
-) -> tuple[User, AuthSession]:
-    row = session.execute(
-        select(User, AuthSession, YoungPerson.status)
-        .join(AuthSession, AuthSession.user_id == User.id)
+_Row = TypeVarTuple("_Row")
+
+
+def _live(statement: Select[*_Row]) -> Select[*_Row]:
+    """`statement` narrowed to a sign-in that has not ended, of an account that may sign in."""
+    return (
+        statement.join(AuthSession, AuthSession.user_id == User.id)
         .outerjoin(YoungPerson, YoungPerson.id == User.young_person_id)
         .where(
-            AuthSession.id == session_id,
+            AuthSession.id == bindparam("session_id"),
             AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
+            AuthSession.expires_at > bindparam("now"),
             User.is_active.is_(True),
             User.awaiting_approval_since.is_(None),
             User.locked_down_at.is_(None),
         )
-    ).one_or_none()
+    )
+
+
+# Run on every request (the caller) or every refresh (the sign-in too): built once.
+_CALLER = _live(select(User, YoungPerson.status))
+_LIVE_SESSION = _live(select(User, AuthSession, YoungPerson.status))
+
+
+def _live_session(
+    session: Session, session_id: uuid.UUID, now: datetime
+) -> tuple[User, AuthSession]:
+    row = session.execute(_LIVE_SESSION, {"session_id": session_id, "now": now}).one_or_none()
     if row is None:
         raise Unauthenticated("This sign-in has ended. Sign in again.")
     user, auth_session, case_status = row

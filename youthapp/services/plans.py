@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,13 +42,24 @@ def young_person_of_goal(session: Session, goal_id: uuid.UUID) -> uuid.UUID | No
     return session.scalar(select(Goal.young_person_id).where(Goal.id == goal_id))
 
 
+# The most read statements, built once (a statement costs more to build than to run again).
+_PLAN_VERSION = select(SupportPlan.version).where(
+    SupportPlan.young_person_id == bindparam("young_person_id")
+)
+_LIVE_GOALS = (
+    select(Goal.__table__)
+    .where(Goal.young_person_id == bindparam("young_person_id"), Goal.archived_at.is_(None))
+    .order_by(Goal.position, Goal.created_at, Goal.id)
+)
+_LIVE_STEPS = (
+    select(Step.__table__)
+    .where(Step.young_person_id == bindparam("young_person_id"), Step.archived_at.is_(None))
+    .order_by(Step.position, Step.created_at, Step.id)
+)
+
+
 def plan_version(session: Session, young_person_id: uuid.UUID) -> int:
-    return (
-        session.scalar(
-            select(SupportPlan.version).where(SupportPlan.young_person_id == young_person_id)
-        )
-        or 0
-    )
+    return session.scalar(_PLAN_VERSION, {"young_person_id": young_person_id}) or 0
 
 
 def _plan_changed(
@@ -137,19 +148,10 @@ def load_goals(session: Session, young_person_id: uuid.UUID) -> list[dict[str, A
     """The plan to read, as plain rows: each live goal's columns with its live `steps`, in
     order. Rows, not ORM objects: this is the app's most read answer, and building and
     tracking sixty objects a request cost more than the queries themselves."""
-    goal_rows = session.execute(
-        select(Goal.__table__)
-        .where(Goal.young_person_id == young_person_id, Goal.archived_at.is_(None))
-        .order_by(Goal.position, Goal.created_at, Goal.id)
-    ).mappings()
-    goals = [{**goal, "steps": []} for goal in goal_rows]
+    person = {"young_person_id": young_person_id}
+    goals = [{**goal, "steps": []} for goal in session.execute(_LIVE_GOALS, person).mappings()]
     steps_of = {goal["id"]: goal["steps"] for goal in goals}
-    step_rows = session.execute(
-        select(Step.__table__)
-        .where(Step.young_person_id == young_person_id, Step.archived_at.is_(None))
-        .order_by(Step.position, Step.created_at, Step.id)
-    ).mappings()
-    for step in step_rows:
+    for step in session.execute(_LIVE_STEPS, person).mappings():
         steps_of.get(step["goal_id"], []).append(step)
     return goals
 
