@@ -50,6 +50,17 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.api --sizes $(BENCH_SIZES)
 	$(BIN)/python -m bench.reminders
 
+## The soak (bench/README.md, "The soak"): 200 phones and the staff against 2 gunicorn
+## instances and 2 schedulers on one PostgreSQL for SOAK_SECONDS of traffic (10 minutes in
+## all by default), with a scheduler killed and the API's database backends terminated on the
+## way; proves no check-in lost or doubled, urgent pushes and due reminders exactly once, no
+## 500s, and prints p99 latencies. Needs the PostgreSQL server on 127.0.0.1:5432.
+SOAK_SECONDS ?= 300
+SOAK_PHONES ?= 200
+.PHONY: soak
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak --phones $(SOAK_PHONES) --seconds $(SOAK_SECONDS)
+
 ## The restore drill: a demo database dumped with pg_dump -Fc, restored with pg_restore into a
 ## fresh database, and the API served from the copy (/readyz, a sign-in, a read); both
 ## databases dropped afterwards (docs/DEPLOY.md, "Backups"). Needs the PostgreSQL server at
