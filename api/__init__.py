@@ -18,10 +18,11 @@ from api.database import close_session, commit_reads, retrying_a_lost_connection
 from api.errors import register_error_handlers
 from api.extensions import Api, client_address, limiter
 from api.fields import WallClockTime
+from api.json_provider import OrjsonProvider
 from api.logs import configure_logging
 from api.openapi import SECURITY_SCHEMES, StandardErrorsPlugin
 from api.security import add_security_headers
-from api.tokens import configure_jwt
+from api.tokens import VerifiedAccessTokens, configure_jwt
 from youthapp.audit import Origin, current_origin
 from youthapp.config import Settings, load_settings
 from youthapp.runtime import build_runtime
@@ -31,6 +32,8 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class App(Flask):
+    json_provider_class = OrjsonProvider
+
     def dispatch_request(self) -> Any:
         return retrying_a_lost_connection(super().dispatch_request)
 
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Custom fields the OpenAPI document cannot type by itself ("HH:MM" as a string).
     api.register_field(WallClockTime, "string", None)
     configure_jwt(JWTManager(app))
+    app.extensions["verified_access_tokens"] = VerifiedAccessTokens()
     limiter.init_app(app)
     register_error_handlers(app)
     _register_blueprints(api)

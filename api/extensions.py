@@ -22,6 +22,7 @@ from api.errors import ErrorSchema, handle_http_exception
 from api.etags import IF_MATCH_PARAMETER
 from api.openapi import IDEMPOTENCY_KEY_PARAMETER, MAX_PAGE, retry_after_header
 from api.parsing import StrictParser
+from api.tokens import access_token_claims
 from youthapp import access
 from youthapp.clock import utcnow
 from youthapp.errors import Forbidden
@@ -156,8 +157,11 @@ class Blueprint(flask_smorest.Blueprint):
 
 def authenticate_request(*, refresh: bool = False) -> User:
     """Check the bearer token and load its user and session afresh from the database."""
-    verify_jwt_in_request(refresh=refresh)
-    claims = get_jwt()
+    if refresh:
+        verify_jwt_in_request(refresh=True)
+        claims = get_jwt()
+    else:
+        claims = access_token_claims()
     user = auth.authenticate(
         db_session(), user_id=claims.get("sub"), session_id=claims.get("sid"), now=utcnow()
     )

@@ -118,3 +118,40 @@ def test_success_forgives_earlier_failures(client, make):
     for _ in range(4):
         client.post(LOGIN, json={"email": user.email, "password": "wrong password!"})
     assert client.post(LOGIN, json={"email": user.email, "password": PASSWORD}).status_code == 200
+
+
+def test_a_token_already_checked_still_stops_at_its_expiry_and_a_forged_one_never_works(
+    app, client, make
+):
+    """Checked signatures are remembered, by header, only until the token's expiry."""
+    import time
+    from datetime import timedelta
+
+    import jwt
+    from flask_jwt_extended import create_access_token
+
+    user = make.staff("mentor")
+    signed_in = make.login(user.email)
+    sid = jwt.decode(signed_in["access_token"], options={"verify_signature": False})["sid"]
+    with app.app_context():
+        brief = create_access_token(
+            str(user.id), additional_claims={"sid": sid}, expires_delta=timedelta(seconds=2)
+        )
+    headers = {"Authorization": f"Bearer {brief}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    header, payload, signature = brief.split(".")
+    forged = f"{header}.{payload}.{signature[:-4]}AAAA"
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    )
+    time.sleep(2.1)
+    expired = client.get("/api/v1/me", headers=headers)
+    assert expired.status_code == 401
+    assert "expired" in expired.get_json()["message"]
+    assert (
+        client.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {signed_in['access_token']}"}
+        ).status_code
+        == 200
+    )
