@@ -1,10 +1,16 @@
 """GET /metrics in the Prometheus text format, for the addresses in METRICS_ALLOW only:
 requests and latency by route template and status, and the safety figures the service is
-run by (open urgent alerts, the oldest unacknowledged one, the outbox, the schedulers)."""
+run by (open urgent alerts, the oldest unacknowledged one, the outbox, the schedulers).
+
+Under gunicorn each worker counts its own requests, and a scrape reaches one of them. With
+PROMETHEUS_MULTIPROC_DIR set (before the app is imported: prometheus-client reads it once)
+every worker writes its counts there and a scrape adds up all of them (docs/DEPLOY.md,
+"gunicorn", has the hook that forgets a worker that exited)."""
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -13,6 +19,7 @@ from datetime import datetime
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
@@ -40,7 +47,8 @@ def register(app: Flask) -> None:
         registry=registry,
         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     )
-    registry.register(_SafetyFigures(app))
+    safety = _SafetyFigures(app)
+    registry.register(safety)
 
     @app.before_request
     def _start_clock() -> None:
@@ -63,7 +71,12 @@ def register(app: Flask) -> None:
     def metrics() -> Response:
         if not _allowed(client_address(), current_app.extensions["youthapp"].settings):
             abort(404)
-        return Response(generate_latest(registry), mimetype="text/plain", content_type=CONTENT_TYPE)
+        scraped = registry
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            scraped = CollectorRegistry()
+            MultiProcessCollector(scraped)  # every worker's requests, from their files
+            scraped.register(safety)
+        return Response(generate_latest(scraped), mimetype="text/plain", content_type=CONTENT_TYPE)
 
 
 def _allowed(address: str, settings: object) -> bool:

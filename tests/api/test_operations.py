@@ -78,3 +78,52 @@ def test_json_log_lines_carry_the_request_id_and_no_secrets(app):
     assert line["request_id"] == "req-12345678"
     assert line["level"] == "INFO" and line["logger"] == "youthapp"
     assert "hunter2" not in json.dumps(line)
+
+
+_WORKER = """
+import sys
+from pathlib import Path
+from api import create_app
+from youthapp import migrations
+from youthapp.config import settings_for_tests
+
+database, instance, requests = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+app = create_app(settings_for_tests(database, instance))
+migrations.upgrade(app.extensions["youthapp"].engine)
+client = app.test_client()
+for _ in range(requests):
+    assert client.get("/api/v1/content/crisis").status_code == 200
+if requests == 0:
+    print(client.get("/metrics").get_data(as_text=True))
+"""
+
+
+def test_with_a_multiprocess_directory_a_scrape_adds_up_every_worker(tmp_path):
+    """Two worker processes count their own requests; a scrape of a third sees the sum."""
+    import os
+    import subprocess
+    import sys
+
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    database = f"sqlite:///{tmp_path / 'workers.sqlite3'}"
+
+    def worker(requests: int) -> str:
+        done = subprocess.run(  # noqa: S603 - the test's own interpreter and script
+            [sys.executable, "-c", _WORKER, database, str(tmp_path / "instance"), str(requests)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    worker(3)
+    worker(4)
+    page = worker(0)
+    route = "/api/v1/content/crisis"
+    assert metric(page, "http_requests_total", route=route, method="GET", status="200") == 7
+    assert "youthapp_urgent_alerts_open" in page  # the safety figures beside them
