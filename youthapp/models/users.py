@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, String, false, text
+from sqlalchemy import JSON, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from youthapp import windows
@@ -44,6 +44,9 @@ class User(IdMixin, TimestampMixin, Base):
         one_of("role", ROLES, name="role"),
         one_of("specialty", MENTOR_SPECIALTIES, name="specialty", nullable=True),
         one_of("referrer_type", REFERRER_TYPES, name="referrer_type", nullable=True),
+        # The few users of a rare role (every lead, told of each escalation; every admin)
+        # found without reading every young person's account.
+        Index("ix_users_role", "role"),
     )
 
     # Stored lower-cased so that one person cannot hold two accounts by changing case.
