@@ -736,6 +736,7 @@ def prove(database: str, cast: Cast, traffic: Traffic, pushes: list[Push]) -> li
     token_of = {user: token for token, user in devices.items()}
     by_id = {row[0]: row for row in notifications}
     phantom = [key for key in received if key[0] not in by_id]
+    twice = [key for key in twice if key[0] in by_id and not by_id[key[0]][2]]  # not urgent
     urgent = [row for row in notifications if row[2]]
     unpushed_urgent = [
         row[0] for row in urgent if received.get((row[0], token_of.get(row[4], ""))) != 1
@@ -747,10 +748,12 @@ def prove(database: str, cast: Cast, traffic: Traffic, pushes: list[Push]) -> li
     proofs.append(
         Proof(
             "every urgent notification pushed exactly once to its recipient",
-            not (unpushed_urgent or twice or phantom),
+            not (unpushed_urgent or phantom),
             f"{len(urgent):,} urgent notifications; "
             f"not pushed exactly once {len(unpushed_urgent)}; "
-            f"any push twice {len(twice)}; pushes of no notification {len(phantom)}; "
+            f"pushes of no notification {len(phantom)}; "
+            f"other pushes sent twice {len(twice)} (at least once across a SIGKILL: "
+            "a batch pushed but not yet recorded is pushed again); "
             f"raised to pushed p50 {_ms(percentile(delays, 0.5))}, "
             f"p99 {_ms(percentile(delays, 0.99))}, max {_ms(max(delays, default=0))}",
         )
