@@ -167,16 +167,7 @@ def urgent_alert_recipients(young_person_id: uuid.UUID) -> Select[User]:
     """Who is told of an urgent alert: the mentors in scope, and the coordinators of the
     young person's team who are on duty, or all of the team's coordinators when none is."""
     team = _team_of(young_person_id)
-    on_duty = (
-        select(TeamMember.user_id)
-        .join(User, User.id == TeamMember.user_id)
-        .where(
-            TeamMember.team_id == team,
-            User.role == COORDINATOR,
-            User.is_active.is_(True),
-            User.on_duty.is_(True),
-        )
-    )
+    on_duty = _coordinator_ids(team).where(User.is_active.is_(True), User.on_duty.is_(True))
     return _active_users_among(
         _coordinator_ids(team).where(or_(User.on_duty.is_(True), ~exists(on_duty))),
         _mentor_ids_in_scope(young_person_id),
@@ -205,6 +196,7 @@ def _active_users_among(*ids: Select[uuid.UUID]) -> Select[User]:
 
 
 def _coordinator_ids(team: ColumnElement[uuid.UUID] | uuid.UUID) -> Select[uuid.UUID]:
+    """The ids of the coordinators in `team` (active or not: _active_users_among checks)."""
     return (
         select(TeamMember.user_id)
         .join(User, User.id == TeamMember.user_id)
@@ -257,11 +249,7 @@ def alert_recipients(alert: Alert) -> Select[User]:
     if alert.urgent:
         return urgent_alert_recipients(alert.young_person_id)
     if alert.kind in COORDINATORS_ONLY_KINDS:
-        return (
-            select(User)
-            .where(User.is_active.is_(True), _coordinator_of(_team_of(alert.young_person_id)))
-            .order_by(User.id)
-        )
+        return _team_coordinators(_team_of(alert.young_person_id))
     return staff_in_scope(alert.young_person_id)
 
 
@@ -280,20 +268,12 @@ def told_of_transfer(team_id: uuid.UUID) -> Select[User]:
     return _team_coordinators(team_id)
 
 
-def _team_coordinators(team_id: uuid.UUID) -> Select[User]:
-    return select(User).where(User.is_active.is_(True), _coordinator_of(team_id)).order_by(User.id)
+def _team_coordinators(team: ColumnElement[uuid.UUID] | uuid.UUID) -> Select[User]:
+    return _active_users_among(_coordinator_ids(team))
 
 
 def _team_of(young_person_id: uuid.UUID) -> ColumnElement[uuid.UUID]:
     return select(YoungPerson.team_id).where(YoungPerson.id == young_person_id).scalar_subquery()
-
-
-def _coordinator_of(team: ColumnElement[uuid.UUID] | uuid.UUID) -> ColumnElement[bool]:
-    """The user (in the query) is a coordinator in `team`."""
-    return and_(
-        User.role == COORDINATOR,
-        User.id.in_(select(TeamMember.user_id).where(TeamMember.team_id == team)),
-    )
 
 
 def teams_of(actor: User) -> Select[uuid.UUID]:

@@ -150,7 +150,7 @@ def _refuse_writes_when_read_only(
     _conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
 ) -> None:
     if context is not None and context.execution_options.get(READ_ONLY):
-        if statement.lstrip()[:6].upper() not in ("SELECT", "BEGIN"):
+        if not statement.lstrip()[:6].upper().startswith(("SELECT", "BEGIN")):
             raise WriteInReadOnlySession(statement.split(None, 1)[0])
 
 
